@@ -1,0 +1,193 @@
+package io.gregor;
+
+import com.softwaremill.jox.Sink;
+import com.softwaremill.jox.Source;
+import io.gregor.internal.PollLoop;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * A Kafka consumer with channels: records (or what the transducer makes of them) arrive on {@link
+ * #output()} as {@link Event.Data} events, together with control results, rebalance notices and
+ * errors; operations go to {@link #control()}, or through the methods here.
+ *
+ * <pre>{@code
+ * try (var consumer = Consumer.create(
+ *     ConsumerSettings.create(bootstrap, "greeters", Codecs.string(), Codecs.string())
+ *         .withTopics("greetings")
+ *         .withKafka("auto.offset.reset", "earliest"))) {
+ *   while (consumer.output().receive() instanceof Event.Data(var record)) {
+ *     System.out.println(record.value());
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>One thread owns the Kafka consumer and runs every operation; an operation cuts a long poll
+ * short. When the output channel is full, the consumer pauses its partitions and keeps polling (it
+ * stays in its group) until there is room, so memory stays bounded whatever the backlog.
+ *
+ * <p><b>Commits.</b> A record counts as received when a reader has taken its event from the output
+ * channel. Automatic commits ({@code enable.auto.commit}, on by default as in Kafka) and {@link
+ * #commit()} commit exactly what has been received, never a record still waiting in the channel's
+ * buffer; when partitions are revoked and at close, what was received is committed first. {@link
+ * #commit(Map)} commits exactly the offsets given.
+ *
+ * @param <T> what data events carry: {@code Received<K, V>} without a transducer
+ */
+public final class Consumer<K, V, T> implements AutoCloseable {
+  private final PollLoop<K, V, T> loop;
+
+  private Consumer(PollLoop<K, V, T> loop) {
+    this.loop = loop;
+  }
+
+  /**
+   * Creates and starts a consumer (and subscribes, when the settings name topics).
+   *
+   * @throws IllegalArgumentException when a setting is invalid (the message names it)
+   * @throws org.apache.kafka.common.KafkaException when Kafka rejects its configuration
+   */
+  public static <K, V, T> Consumer<K, V, T> create(ConsumerSettings<K, V, T> settings) {
+    return new Consumer<>(new PollLoop<>(settings.validate()));
+  }
+
+  /** Every outcome, in order; finished after {@link Event.Eof}. */
+  public Source<Event<T>> output() {
+    return loop.output();
+  }
+
+  /** Where operations go; their results arrive on {@link #output()}. */
+  public Sink<ConsumerOperation<?>> control() {
+    return loop.control();
+  }
+
+  /**
+   * Runs any consumer operation through the loop and returns its result (no event is emitted).
+   *
+   * @throws GregorException when it fails
+   */
+  public <R> R call(ConsumerOperation<R> operation) {
+    return loop.call(operation);
+  }
+
+  /** Subscribes, replacing the current subscription. */
+  public void subscribe(Topics topics) {
+    call(new Operation.Subscribe(topics));
+  }
+
+  /** Drops the subscription. */
+  public void unsubscribe() {
+    call(new Operation.Unsubscribe());
+  }
+
+  /** The topics subscribed to. */
+  public Set<String> subscriptions() {
+    return call(new Operation.Subscriptions());
+  }
+
+  /** The partitions of {@code topic}, with leaders and replicas. */
+  public List<PartitionDetails> partitionsFor(String topic) {
+    return call(new Operation.PartitionsFor(topic));
+  }
+
+  /** Commits everything the reader has received; returns what was committed. */
+  public Map<TopicPartition, OffsetAndMetadata> commit() {
+    return call(new Operation.Commit());
+  }
+
+  /** Commits exactly these offsets (each the offset of the next record to read). */
+  public Map<TopicPartition, OffsetAndMetadata> commit(
+      Map<TopicPartition, OffsetAndMetadata> offsets) {
+    return call(new Operation.Commit(offsets));
+  }
+
+  /** The group's committed offsets for these partitions (absent when none). */
+  public Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions) {
+    return call(new Operation.Committed(partitions));
+  }
+
+  /** The partitions assigned now. */
+  public Set<TopicPartition> assignment() {
+    return call(new Operation.Assignment());
+  }
+
+  /** Takes these partitions by hand. */
+  public void assign(Set<TopicPartition> partitions) {
+    call(new Operation.Assign(partitions));
+  }
+
+  /** Reads {@code partition} from {@code offset} next. */
+  public void seek(TopicPartition partition, long offset) {
+    call(new Operation.Seek(partition, offset));
+  }
+
+  /** Goes back to the beginning of these partitions (all assigned ones when empty). */
+  public void seekToBeginning(Set<TopicPartition> partitions) {
+    call(new Operation.SeekToBeginning(partitions));
+  }
+
+  /** Skips to the end of these partitions (all assigned ones when empty). */
+  public void seekToEnd(Set<TopicPartition> partitions) {
+    call(new Operation.SeekToEnd(partitions));
+  }
+
+  /** Goes to the first record at or after {@code timestamp}; returns the offsets sought. */
+  public Map<TopicPartition, Long> seekToTimestamp(
+      Set<TopicPartition> partitions, Instant timestamp) {
+    return call(new Operation.SeekToTimestamp(partitions, timestamp));
+  }
+
+  /** The offset of the next record fetched from {@code partition}. */
+  public long position(TopicPartition partition) {
+    return call(new Operation.Position(partition));
+  }
+
+  /** Stops fetching from these partitions. */
+  public void pause(Set<TopicPartition> partitions) {
+    call(new Operation.Pause(partitions));
+  }
+
+  /** Fetches again from these partitions. */
+  public void resume(Set<TopicPartition> partitions) {
+    call(new Operation.Resume(partitions));
+  }
+
+  /** The partitions paused with {@link #pause}. */
+  public Set<TopicPartition> paused() {
+    return call(new Operation.Paused());
+  }
+
+  /** The end offsets of these partitions (all assigned ones when empty). */
+  public Map<TopicPartition, Long> endOffsets(Set<TopicPartition> partitions) {
+    return call(new Operation.EndOffsets(partitions));
+  }
+
+  /** Records beyond the consumer's position, per assigned partition. */
+  public Map<TopicPartition, Long> lag() {
+    return call(new Operation.Lag());
+  }
+
+  /** Every topic, with its partitions. */
+  public Map<String, List<PartitionDetails>> listTopics() {
+    return call(new Operation.ListTopics());
+  }
+
+  /** The Kafka consumer's metrics. */
+  public List<MetricValue> metrics() {
+    return call(new Operation.Metrics());
+  }
+
+  /**
+   * Commits what was received (when committing automatically), leaves the group and closes; returns
+   * once the Kafka consumer is closed. The close result and EOF still go to the output; calling it
+   * again does nothing.
+   */
+  @Override
+  public void close() {
+    loop.call(new Operation.Close());
+  }
+}

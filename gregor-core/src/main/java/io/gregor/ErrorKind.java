@@ -1,0 +1,35 @@
+package io.gregor;
+
+/** What kind of thing went wrong; carried by every {@link Failure}. */
+public enum ErrorKind {
+  /** A message the producer cannot send as given: no topic, no value, a bad partition. */
+  INVALID_MESSAGE,
+  /** A key or value serializer threw. */
+  SERIALIZATION,
+  /** Kafka reported a send as failed (record too large, timeout, authorization, ...). */
+  SEND_FAILED,
+  /** A key or value deserializer threw on a consumed record; the consumer moved past it. */
+  DESERIALIZATION,
+  /** The transducer threw on an input; later inputs still flow. */
+  TRANSDUCER,
+  /** The transducer stopped early; the producer takes no more input. */
+  TRANSDUCER_STOPPED,
+  /** Input the producer accepted but could not send because it stopped taking input. */
+  NOT_SENT,
+  /** An operation with invalid arguments, or one this client does not support. */
+  INVALID_OPERATION,
+  /** An operation that needs a subscription or an assignment when there is none. */
+  NO_SUBSCRIPTION,
+  /** A valid operation that Kafka failed to carry out. */
+  OPERATION_FAILED,
+  /** The broker refused access to a topic or group. */
+  AUTHORIZATION,
+  /** The client could not authenticate with the broker. */
+  AUTHENTICATION,
+  /** Polling failed for another reason; the consumer keeps trying. */
+  POLL_FAILED,
+  /** An offset commit failed. */
+  COMMIT_FAILED,
+  /** The Kafka client is in a state it cannot recover from; the stream ends after this event. */
+  FATAL
+}

@@ -1,0 +1,95 @@
+package io.gregor;
+
+import com.softwaremill.jox.Sink;
+import com.softwaremill.jox.Source;
+import io.gregor.internal.SendLoop;
+import java.util.List;
+
+/**
+ * A Kafka producer with channels: send messages (or, with a transducer, any input) on {@link
+ * #input()}, operations on {@link #control()}, and read every outcome from {@link #output()}.
+ *
+ * <pre>{@code
+ * try (var producer = Producer.create(
+ *     ProducerSettings.create(bootstrap, Codecs.string(), Codecs.string())
+ *         .withOutputPolicy(EventType.DATA, EventType.ERROR))) {
+ *   producer.input().send(Message.of("greetings", "hello"));
+ *   producer.flush();
+ * }
+ * }</pre>
+ *
+ * <p>Sending never waits for the broker: results arrive on the output as {@link Event.Data} events
+ * carrying a {@link Sent} (when DATA is in the output policy) or {@link Event.Error} events. When
+ * the output channel is full, or Kafka's buffer is, the producer stops taking input, so memory
+ * stays bounded. Closing (the {@link Operation.Close} operation, {@link #close()}, or finishing the
+ * input channel with {@code input().done()}) sends everything accepted so far, runs the
+ * transducer's finisher, emits the close result and {@link Event.Eof}, and finishes every channel;
+ * later sends fail at once.
+ *
+ * @param <I> what the input channel takes: {@code Message<K, V>} without a transducer
+ */
+public final class Producer<I, K, V> implements AutoCloseable {
+  private final SendLoop<I, K, V> loop;
+
+  private Producer(SendLoop<I, K, V> loop) {
+    this.loop = loop;
+  }
+
+  /**
+   * Creates and starts a producer.
+   *
+   * @throws IllegalArgumentException when a setting is invalid (the message names it)
+   * @throws org.apache.kafka.common.KafkaException when Kafka rejects its configuration
+   */
+  public static <I, K, V> Producer<I, K, V> create(ProducerSettings<I, K, V> settings) {
+    return new Producer<>(new SendLoop<>(settings.validate()));
+  }
+
+  /** Where inputs go. */
+  public Sink<I> input() {
+    return loop.input();
+  }
+
+  /** Every outcome, in order; finished after {@link Event.Eof}. */
+  public Source<Event<Sent<K, V>>> output() {
+    return loop.output();
+  }
+
+  /** Where operations go; their results arrive on {@link #output()}. */
+  public Sink<ProducerOperation<?>> control() {
+    return loop.control();
+  }
+
+  /**
+   * Runs any producer operation through the loop and returns its result.
+   *
+   * @throws GregorException when it fails
+   */
+  public <R> R call(ProducerOperation<R> operation) {
+    return loop.call(operation);
+  }
+
+  /** The partitions of {@code topic}, with leaders and replicas. */
+  public List<PartitionDetails> partitionsFor(String topic) {
+    return call(new Operation.PartitionsFor(topic));
+  }
+
+  /** Returns once every message accepted so far has been acknowledged or has failed. */
+  public void flush() {
+    call(new Operation.Flush());
+  }
+
+  /** The Kafka producer's metrics. */
+  public List<MetricValue> metrics() {
+    return call(new Operation.Metrics());
+  }
+
+  /**
+   * Closes in order (see the class comment) and returns once the Kafka producer is closed. The
+   * close result and EOF still go to the output; calling it again does nothing.
+   */
+  @Override
+  public void close() {
+    loop.call(new Operation.Close());
+  }
+}

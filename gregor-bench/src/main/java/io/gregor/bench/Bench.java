@@ -1,0 +1,408 @@
+package io.gregor.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The side-by-side harness: one broker in its own JVM, each contender in a fresh JVM, contenders
+ * alternating round by round, results written as Markdown and CSV.
+ *
+ * <pre>
+ * ./gregor bench            # the full run (about 12 minutes here), writes docs/benchmarks.md
+ * ./gregor bench --quick    # a smoke run in well under a minute, writes to gregor-bench/target
+ * </pre>
+ */
+public final class Bench {
+  private final Options options;
+  private final PrintStream log = System.err;
+  private final List<Row> rows = new ArrayList<>();
+  private String bootstrap;
+  private Admin admin;
+
+  private Bench(Options options) {
+    this.options = options;
+  }
+
+  /** What one run does. */
+  record Options(
+      boolean quick,
+      int rounds,
+      int records,
+      int syncRecords,
+      int latencySeconds,
+      int latencyRate,
+      int memorySeconds,
+      int smallBacklog,
+      int largeBacklog,
+      boolean reactor,
+      boolean micro,
+      Path out,
+      Path root) {
+
+    static Options parse(String[] args) {
+      boolean quick = List.of(args).contains("--quick");
+      boolean reactor = !List.of(args).contains("--no-reactor");
+      boolean micro = !List.of(args).contains("--no-micro");
+      Path root = Path.of(System.getProperty("gregor.root", ".")).toAbsolutePath().normalize();
+      Path out = null;
+      Integer rounds = null;
+      for (int i = 0; i < args.length; i++) {
+        switch (args[i]) {
+          case "--out" -> out = Path.of(args[++i]);
+          case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+          case "--quick", "--no-reactor", "--no-micro" -> {}
+          default -> throw new IllegalArgumentException("unknown option " + args[i]);
+        }
+      }
+      if (quick) {
+        return new Options(
+            true,
+            rounds == null ? 1 : rounds,
+            50_000,
+            500,
+            2,
+            5_000,
+            3,
+            20_000,
+            200_000,
+            reactor,
+            false,
+            out == null ? root.resolve("gregor-bench/target/bench-quick.md") : out,
+            root);
+      }
+      return new Options(
+          false,
+          rounds == null ? 5 : rounds,
+          1_000_000,
+          20_000,
+          30,
+          10_000,
+          60,
+          200_000,
+          2_000_000,
+          reactor,
+          micro,
+          out == null ? root.resolve("docs/benchmarks.md") : out,
+          root);
+    }
+  }
+
+  /** One measurement of one contender in one round. */
+  record Row(String measure, String contender, int round, Map<String, String> values) {
+    double number(String key) {
+      return Double.parseDouble(values.get(key));
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    Options options = Options.parse(args);
+    Instant start = Instant.now();
+    Bench bench = new Bench(options);
+    Process broker = bench.startBroker();
+    try {
+      bench.run();
+    } finally {
+      broker.getOutputStream().close();
+      if (!broker.waitFor(30, TimeUnit.SECONDS)) {
+        broker.destroyForcibly();
+      }
+    }
+    Duration took = Duration.between(start, Instant.now());
+    new Report(options, bench.rows, took).write();
+    bench.log.printf("done in %ds; wrote %s%n", took.toSeconds(), options.out());
+    System.exit(0);
+  }
+
+  private Process startBroker() throws IOException {
+    Process process =
+        new ProcessBuilder(
+                javaCommand(
+                    List.of("-Xmx1g"), System.getProperty("java.class.path"), BrokerMain.class))
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    bootstrap = out.readLine();
+    if (bootstrap == null) {
+      throw new IllegalStateException("the benchmark broker did not start");
+    }
+    log.println("broker at " + bootstrap);
+    admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+    return process;
+  }
+
+  private void run() throws Exception {
+    produce();
+    consume();
+    latency();
+    memory();
+    if (options.micro()) {
+      micro();
+    }
+    admin.close();
+  }
+
+  // ---------------------------------------------------------------- the measures
+
+  private void produce() throws Exception {
+    List<String> contenders =
+        new ArrayList<>(List.of("raw-produce", "gregor-produce", "gregor-produce-data"));
+    if (options.reactor()) {
+      contenders.add("reactor-produce");
+    }
+    for (int partitions : List.of(1, 6)) {
+      String measure = "produce-p" + partitions;
+      for (int round = 1; round <= options.rounds(); round++) {
+        for (String contender : rotate(contenders, round)) {
+          String topic = measure + "-r" + round + "-" + contender;
+          createTopic(topic, partitions);
+          record(measure, contender, round, runContender(contender, topic, options.records()));
+          deleteTopic(topic);
+        }
+      }
+      String topic = measure + "-sync";
+      createTopic(topic, partitions);
+      record(
+          measure, "sync-produce", 1, runContender("sync-produce", topic, options.syncRecords()));
+      deleteTopic(topic);
+    }
+  }
+
+  private void consume() throws Exception {
+    List<String> contenders = new ArrayList<>(List.of("raw-consume", "gregor-consume"));
+    if (options.reactor()) {
+      contenders.add("reactor-consume");
+    }
+    for (int partitions : List.of(1, 6)) {
+      String measure = "consume-p" + partitions;
+      String topic = measure + "-data";
+      fill(topic, partitions, options.records());
+      for (int round = 1; round <= options.rounds(); round++) {
+        for (String contender : rotate(contenders, round)) {
+          record(measure, contender, round, runContender(contender, topic, options.records()));
+        }
+      }
+      deleteTopic(topic);
+    }
+  }
+
+  private void latency() throws Exception {
+    int rounds = options.quick() ? 1 : 2;
+    int seconds = options.quick() ? options.latencySeconds() : options.latencySeconds() / rounds;
+    for (int round = 1; round <= rounds; round++) {
+      for (String contender : rotate(List.of("raw-latency", "gregor-latency"), round)) {
+        String topic = "latency-r" + round + "-" + contender;
+        createTopic(topic, 1);
+        record(
+            "latency",
+            contender,
+            round,
+            run(
+                contender,
+                List.of(
+                    "bootstrap=" + bootstrap,
+                    "topic=" + topic,
+                    "rate=" + options.latencyRate(),
+                    "seconds=" + seconds),
+                List.of("-Xmx1g")));
+        deleteTopic(topic);
+      }
+    }
+  }
+
+  private void memory() throws Exception {
+    for (int backlog : List.of(options.smallBacklog(), options.largeBacklog())) {
+      String topic = "slow-reader-" + backlog;
+      fill(topic, 6, backlog);
+      record(
+          "memory-backlog-" + backlog,
+          "gregor-slow-reader",
+          1,
+          run(
+              "gregor-slow-reader",
+              List.of(
+                  "bootstrap=" + bootstrap,
+                  "topic=" + topic,
+                  "seconds=" + options.memorySeconds(),
+                  "workMicros=1000"),
+              List.of("-Xmx512m")));
+      deleteTopic(topic);
+    }
+  }
+
+  private void micro() throws Exception {
+    Path csv = options.root().resolve("gregor-bench/target/jmh.csv");
+    List<String> command = new ArrayList<>();
+    command.addAll(
+        javaCommand(List.of(), System.getProperty("java.class.path"), org.openjdk.jmh.Main.class));
+    command.addAll(
+        List.of(
+            "io.gregor.bench.HopBenchmark",
+            "-f",
+            "1",
+            "-wi",
+            "3",
+            "-i",
+            "5",
+            "-w",
+            "2s",
+            "-r",
+            "2s",
+            "-rf",
+            "csv",
+            "-rff",
+            csv.toString()));
+    log.println("jmh: " + String.join(" ", command.subList(command.size() - 14, command.size())));
+    Process process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    if (process.waitFor() != 0) {
+      throw new IllegalStateException("JMH failed with exit code " + process.exitValue());
+    }
+    List<String> lines = Files.readAllLines(csv);
+    for (String line : lines.subList(1, lines.size())) {
+      String[] cells = line.split(",");
+      String name = cells[0].replace("\"", "");
+      name = name.substring(name.lastIndexOf('.') + 1);
+      Map<String, String> values = new LinkedHashMap<>();
+      values.put("nsPerOp", cells[4]);
+      values.put("error", cells[5]);
+      record("micro", name, 1, values);
+    }
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private static List<String> rotate(List<String> contenders, int round) {
+    List<String> order = new ArrayList<>(contenders);
+    java.util.Collections.rotate(order, -(round - 1));
+    return order;
+  }
+
+  private void record(String measure, String contender, int round, Map<String, String> values) {
+    log.printf("%-22s %-22s round %d: %s%n", measure, contender, round, values);
+    rows.add(new Row(measure, contender, round, values));
+  }
+
+  private void fill(String topic, int partitions, int records) throws Exception {
+    createTopic(topic, partitions);
+    Map<String, String> result = runContender("raw-produce", topic, records);
+    if (!"0".equals(result.get("failed"))) {
+      throw new IllegalStateException("filling " + topic + " failed: " + result);
+    }
+  }
+
+  private Map<String, String> runContender(String contender, String topic, int records)
+      throws Exception {
+    return run(
+        contender,
+        List.of("bootstrap=" + bootstrap, "topic=" + topic, "records=" + records),
+        List.of("-Xms1g", "-Xmx1g"));
+  }
+
+  private Map<String, String> run(String contender, List<String> arguments, List<String> jvm)
+      throws Exception {
+    boolean reactor = contender.startsWith("reactor-");
+    String classpath = reactor ? reactorClasspath() : System.getProperty("java.class.path");
+    String mainClass =
+        reactor ? "io.gregor.bench.reactor.ReactorContender" : Contender.class.getName();
+    List<String> command = new ArrayList<>(javaCommand(jvm, classpath, null));
+    command.add(mainClass);
+    command.add(contender);
+    command.addAll(arguments);
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    List<String> output = new ArrayList<>();
+    try (BufferedReader out =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = out.readLine()) != null) {
+        output.add(line);
+      }
+    }
+    int exit = process.waitFor();
+    for (String line : output) {
+      if (line.startsWith("RESULT")) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String pair : line.substring("RESULT".length()).trim().split(" ")) {
+          int eq = pair.indexOf('=');
+          values.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+        return values;
+      }
+    }
+    throw new IllegalStateException(
+        contender
+            + " exited with "
+            + exit
+            + " and no result; its output:\n"
+            + String.join("\n", output.subList(Math.max(0, output.size() - 40), output.size())));
+  }
+
+  private String reactorClasspath() throws IOException {
+    Path module = options.root().resolve("gregor-bench-reactor/target");
+    return module.resolve("classes")
+        + java.io.File.pathSeparator
+        + Files.readString(module.resolve("classpath.txt")).trim();
+  }
+
+  private static List<String> javaCommand(List<String> jvm, String classpath, Class<?> main) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvm);
+    command.add("-XX:+UseG1GC");
+    command.add("--sun-misc-unsafe-memory-access=allow");
+    command.add("-cp");
+    command.add(classpath);
+    if (main != null) {
+      command.add(main.getName());
+    }
+    return command;
+  }
+
+  private void createTopic(String topic, int partitions) throws Exception {
+    admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+    // KAFKA-15591: producing before every partition answers listOffsets can stall a batch.
+    Map<TopicPartition, OffsetSpec> query = new LinkedHashMap<>();
+    for (int p = 0; p < partitions; p++) {
+      query.put(new TopicPartition(topic, p), OffsetSpec.latest());
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        admin.listOffsets(query).all().get();
+        return;
+      } catch (ExecutionException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        // the partitions are not ready yet: ask again (each call waits on the broker)
+      }
+    }
+  }
+
+  private void deleteTopic(String topic) throws Exception {
+    admin.deleteTopics(Set.of(topic)).all().get();
+  }
+}

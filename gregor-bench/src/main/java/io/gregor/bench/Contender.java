@@ -1,0 +1,479 @@
+package io.gregor.bench;
+
+import io.gregor.Codecs;
+import io.gregor.Consumer;
+import io.gregor.ConsumerSettings;
+import io.gregor.Event;
+import io.gregor.EventType;
+import io.gregor.Message;
+import io.gregor.Operation;
+import io.gregor.Producer;
+import io.gregor.ProducerSettings;
+import io.gregor.RebalanceKind;
+import io.gregor.Received;
+import io.gregor.Sent;
+import io.gregor.Topics;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * One measurement in a fresh JVM: {@code Contender <name> bootstrap=... topic=... records=...}.
+ * Prints one line {@code RESULT key=value ...} on stdout; the harness parses it.
+ *
+ * <p>Raw and Gregor contenders use identical Kafka settings ({@link #producerConfig}, {@link
+ * #consumerConfig}) and the same 100-byte value.
+ */
+public final class Contender {
+  static final int VALUE_SIZE = 100;
+  private static final long SAMPLE_EVERY_NANOS = 2_000_000_000L;
+
+  private Contender() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = new HashMap<>();
+    for (int i = 1; i < args.length; i++) {
+      int eq = args[i].indexOf('=');
+      options.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+    }
+    String bootstrap = options.get("bootstrap");
+    String topic = options.get("topic");
+    int records = Integer.parseInt(options.getOrDefault("records", "0"));
+    Map<String, Object> result =
+        switch (args[0]) {
+          case "raw-produce" -> rawProduce(bootstrap, topic, records);
+          case "gregor-produce" -> gregorProduce(bootstrap, topic, records, false);
+          case "gregor-produce-data" -> gregorProduce(bootstrap, topic, records, true);
+          case "sync-produce" -> syncProduce(bootstrap, topic, records);
+          case "raw-consume" -> rawConsume(bootstrap, topic, records);
+          case "gregor-consume" -> gregorConsume(bootstrap, topic, records);
+          case "raw-latency", "gregor-latency" ->
+              latency(
+                  args[0].startsWith("gregor"),
+                  bootstrap,
+                  topic,
+                  Integer.parseInt(options.get("rate")),
+                  Integer.parseInt(options.get("seconds")));
+          case "gregor-slow-reader" ->
+              slowReader(
+                  bootstrap,
+                  topic,
+                  Integer.parseInt(options.get("seconds")),
+                  Long.parseLong(options.get("workMicros")));
+          default -> throw new IllegalArgumentException("unknown contender " + args[0]);
+        };
+    StringBuilder line = new StringBuilder("RESULT");
+    result.forEach((key, value) -> line.append(' ').append(key).append('=').append(value));
+    System.out.println(line);
+    System.out.flush();
+    System.exit(0);
+  }
+
+  static byte[] value() {
+    byte[] value = new byte[VALUE_SIZE];
+    Arrays.fill(value, (byte) 'x');
+    return value;
+  }
+
+  static Map<String, Object> producerConfig(String bootstrap) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    config.put(ProducerConfig.BATCH_SIZE_CONFIG, 65_536);
+    config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+    return config;
+  }
+
+  static Map<String, Object> consumerConfig(String bootstrap) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    return config;
+  }
+
+  private static Map<String, Object> throughput(long records, long nanos) {
+    Map<String, Object> result = new LinkedHashMap<>();
+    double seconds = nanos / 1e9;
+    result.put("records", records);
+    result.put("seconds", String.format("%.3f", seconds));
+    result.put("recordsPerSec", Math.round(records / seconds));
+    result.put("mbPerSec", String.format("%.1f", records * (double) VALUE_SIZE / seconds / 1e6));
+    return result;
+  }
+
+  // ---------------------------------------------------------------- produce
+
+  private static Map<String, Object> rawProduce(String bootstrap, String topic, int n) {
+    Map<String, Object> config = producerConfig(bootstrap);
+    byte[] value = value();
+    AtomicLong failed = new AtomicLong();
+    try (var producer =
+        new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
+      long start = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        producer.send(
+            new ProducerRecord<>(topic, value),
+            (metadata, exception) -> {
+              if (exception != null) {
+                failed.incrementAndGet();
+              }
+            });
+      }
+      producer.flush();
+      long nanos = System.nanoTime() - start;
+      Map<String, Object> result = throughput(n, nanos);
+      result.put("failed", failed.get());
+      return result;
+    }
+  }
+
+  private static Map<String, Object> gregorProduce(
+      String bootstrap, String topic, int n, boolean dataEvents) throws InterruptedException {
+    var settings =
+        ProducerSettings.create(producerConfig(bootstrap), Codecs.bytes(), Codecs.bytes())
+            .withOutputPolicy(
+                dataEvents
+                    ? new EventType[] {EventType.DATA, EventType.ERROR}
+                    : new EventType[] {EventType.ERROR});
+    byte[] value = value();
+    AtomicLong delivered = new AtomicLong();
+    AtomicLong failed = new AtomicLong();
+    CountDownLatch allResults = new CountDownLatch(1);
+    try (Producer<Message<byte[], byte[]>, byte[], byte[]> producer = Producer.create(settings)) {
+      Thread reader =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      while (true) {
+                        Event<Sent<byte[], byte[]>> event = producer.output().receive();
+                        switch (event) {
+                          case Event.Data<?> _ -> delivered.incrementAndGet();
+                          case Event.Error<?> _ -> failed.incrementAndGet();
+                          case Event.Eof<?> _ -> {
+                            return;
+                          }
+                          default -> {}
+                        }
+                        if (delivered.get() + failed.get() == n) {
+                          allResults.countDown();
+                        }
+                      }
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    } catch (RuntimeException e) {
+                      // the output finished
+                    }
+                  });
+      long start = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        producer.input().send(Message.of(topic, value));
+      }
+      if (dataEvents) {
+        allResults.await();
+      } else {
+        producer.flush();
+      }
+      long nanos = System.nanoTime() - start;
+      Map<String, Object> result = throughput(n, nanos);
+      result.put("failed", failed.get());
+      reader.interrupt();
+      return result;
+    }
+  }
+
+  private static Map<String, Object> syncProduce(String bootstrap, String topic, int n)
+      throws Exception {
+    byte[] value = value();
+    try (var producer =
+        new KafkaProducer<>(
+            producerConfig(bootstrap), new ByteArraySerializer(), new ByteArraySerializer())) {
+      long start = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        producer.send(new ProducerRecord<>(topic, value)).get();
+      }
+      return throughput(n, System.nanoTime() - start);
+    }
+  }
+
+  // ---------------------------------------------------------------- consume
+
+  private static List<TopicPartition> partitionsOf(
+      KafkaConsumer<byte[], byte[]> consumer, String topic) {
+    return consumer.partitionsFor(topic).stream()
+        .map(info -> new TopicPartition(topic, info.partition()))
+        .toList();
+  }
+
+  private static Map<String, Object> rawConsume(String bootstrap, String topic, int n) {
+    try (var consumer =
+        new KafkaConsumer<>(
+            consumerConfig(bootstrap), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = partitionsOf(consumer, topic);
+      long start = System.nanoTime();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long count = 0;
+      long bytes = 0;
+      while (count < n) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofSeconds(1))) {
+          count++;
+          bytes += record.value().length;
+        }
+      }
+      Map<String, Object> result = throughput(count, System.nanoTime() - start);
+      result.put("bytes", bytes);
+      return result;
+    }
+  }
+
+  private static Map<String, Object> gregorConsume(String bootstrap, String topic, int n)
+      throws InterruptedException {
+    List<TopicPartition> partitions;
+    try (var probe =
+        new KafkaConsumer<>(
+            consumerConfig(bootstrap), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      partitions = partitionsOf(probe, topic);
+    }
+    var settings =
+        ConsumerSettings.create(consumerConfig(bootstrap), Codecs.bytes(), Codecs.bytes())
+            .withOutputPolicy(EventType.ERROR);
+    try (Consumer<byte[], byte[], Received<byte[], byte[]>> consumer = Consumer.create(settings)) {
+      long start = System.nanoTime();
+      consumer.assign(Set.copyOf(partitions));
+      consumer.seekToBeginning(Set.copyOf(partitions));
+      long count = 0;
+      long bytes = 0;
+      while (count < n) {
+        if (consumer.output().receive() instanceof Event.Data<Received<byte[], byte[]>>(var r)) {
+          count++;
+          bytes += r.value().length;
+        }
+      }
+      Map<String, Object> result = throughput(count, System.nanoTime() - start);
+      result.put("bytes", bytes);
+      return result;
+    }
+  }
+
+  // ---------------------------------------------------------------- latency
+
+  /**
+   * Produces at a fixed rate for a fixed time and consumes in the same JVM; each value carries its
+   * send time, so latency is measured on one clock.
+   */
+  private static Map<String, Object> latency(
+      boolean gregor, String bootstrap, String topic, int rate, int seconds) throws Exception {
+    int total = rate * seconds;
+    long[] latencies = new long[total];
+    AtomicLong received = new AtomicLong();
+    CountDownLatch ready = new CountDownLatch(1);
+    CountDownLatch done = new CountDownLatch(1);
+    Map<String, Object> producerConfig = producerConfig(bootstrap);
+    producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    Thread reader =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    if (gregor) {
+                      gregorLatencyReader(bootstrap, topic, latencies, received, ready, done);
+                    } else {
+                      rawLatencyReader(bootstrap, topic, latencies, received, ready, done);
+                    }
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                });
+    ready.await();
+    long intervalNanos = 1_000_000_000L / rate;
+    if (gregor) {
+      var settings =
+          ProducerSettings.create(producerConfig, Codecs.bytes(), Codecs.bytes())
+              .withOutputPolicy(EventType.ERROR);
+      try (var producer = Producer.create(settings)) {
+        long next = System.nanoTime();
+        for (int i = 0; i < total; i++) {
+          next = pace(next, intervalNanos);
+          producer.input().send(Message.of(topic, stamped()));
+        }
+        producer.flush();
+      }
+    } else {
+      try (var producer =
+          new KafkaProducer<>(
+              producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
+        long next = System.nanoTime();
+        for (int i = 0; i < total; i++) {
+          next = pace(next, intervalNanos);
+          producer.send(new ProducerRecord<>(topic, stamped()));
+        }
+        producer.flush();
+      }
+    }
+    done.await();
+    reader.join();
+    long[] sorted = Arrays.copyOf(latencies, (int) received.get());
+    Arrays.sort(sorted);
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("records", sorted.length);
+    result.put("p50us", percentile(sorted, 0.50) / 1000);
+    result.put("p99us", percentile(sorted, 0.99) / 1000);
+    result.put("p999us", percentile(sorted, 0.999) / 1000);
+    result.put("maxus", sorted[sorted.length - 1] / 1000);
+    return result;
+  }
+
+  private static long pace(long next, long intervalNanos) {
+    long now = System.nanoTime();
+    if (next > now) {
+      LockSupport.parkNanos(next - now);
+    }
+    return next + intervalNanos;
+  }
+
+  private static byte[] stamped() {
+    ByteBuffer buffer = ByteBuffer.allocate(VALUE_SIZE);
+    buffer.putLong(System.nanoTime());
+    return buffer.array();
+  }
+
+  private static long percentile(long[] sorted, double p) {
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+  }
+
+  private static void rawLatencyReader(
+      String bootstrap,
+      String topic,
+      long[] latencies,
+      AtomicLong received,
+      CountDownLatch ready,
+      CountDownLatch done) {
+    try (var consumer =
+        new KafkaConsumer<>(
+            consumerConfig(bootstrap), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = partitionsOf(consumer, topic);
+      consumer.assign(partitions);
+      consumer.seekToEnd(partitions);
+      partitions.forEach(consumer::position);
+      ready.countDown();
+      while (received.get() < latencies.length) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+          long now = System.nanoTime();
+          latencies[(int) received.getAndIncrement()] =
+              now - ByteBuffer.wrap(record.value()).getLong();
+        }
+      }
+      done.countDown();
+    }
+  }
+
+  private static void gregorLatencyReader(
+      String bootstrap,
+      String topic,
+      long[] latencies,
+      AtomicLong received,
+      CountDownLatch ready,
+      CountDownLatch done)
+      throws InterruptedException {
+    List<TopicPartition> partitions;
+    try (var probe =
+        new KafkaConsumer<>(
+            consumerConfig(bootstrap), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      partitions = partitionsOf(probe, topic);
+    }
+    var settings =
+        ConsumerSettings.create(consumerConfig(bootstrap), Codecs.bytes(), Codecs.bytes())
+            .withOutputPolicy(EventType.ERROR);
+    try (var consumer = Consumer.create(settings)) {
+      consumer.assign(Set.copyOf(partitions));
+      consumer.seekToEnd(Set.copyOf(partitions));
+      partitions.forEach(consumer::position);
+      ready.countDown();
+      while (received.get() < latencies.length) {
+        if (consumer.output().receive() instanceof Event.Data<Received<byte[], byte[]>>(var r)) {
+          long now = System.nanoTime();
+          latencies[(int) received.getAndIncrement()] = now - ByteBuffer.wrap(r.value()).getLong();
+        }
+      }
+      done.countDown();
+    }
+  }
+
+  // ---------------------------------------------------------------- memory
+
+  /**
+   * A reader that does {@code workMicros} of work per record over a backlog, for {@code seconds}:
+   * reports the highest heap in use after a collection, and whether the consumer lost its
+   * partitions (eviction from the group).
+   */
+  private static Map<String, Object> slowReader(
+      String bootstrap, String topic, int seconds, long workMicros) throws InterruptedException {
+    Map<String, Object> config = consumerConfig(bootstrap);
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, topic + "-slow-reader");
+    config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 10_000);
+    var settings =
+        ConsumerSettings.create(config, Codecs.bytes(), Codecs.bytes())
+            .withTopics(Topics.of(topic))
+            .withOutputPolicy(EventType.CONTROL, EventType.ERROR);
+    long records = 0;
+    int assignments = 0;
+    int revocations = 0;
+    long peakAfterGc = 0;
+    long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+    long nextSample = System.nanoTime() + SAMPLE_EVERY_NANOS;
+    try (var consumer = Consumer.create(settings)) {
+      while (System.nanoTime() < deadline) {
+        switch (consumer.output().receive()) {
+          case Event.Data<?> _ -> {
+            records++;
+            LockSupport.parkNanos(workMicros * 1000);
+          }
+          case Event.Rebalance<?>(RebalanceKind kind, var partitions) -> {
+            if (kind == RebalanceKind.ASSIGNED) {
+              assignments++;
+            } else {
+              revocations++;
+            }
+          }
+          default -> {}
+        }
+        if (System.nanoTime() >= nextSample) {
+          // The heap still in use after a full collection: what the consumer retains.
+          ManagementFactory.getMemoryMXBean().gc();
+          peakAfterGc =
+              Math.max(
+                  peakAfterGc, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+          nextSample = System.nanoTime() + SAMPLE_EVERY_NANOS;
+        }
+      }
+      consumer.call(new Operation.Commit());
+    }
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("records", records);
+    result.put("peakHeapAfterGcMiB", peakAfterGc / (1024 * 1024));
+    result.put("assignments", assignments);
+    result.put("revocationsOrLosses", revocations);
+    result.put("evicted", revocations > 0);
+    return result;
+  }
+}

@@ -1,0 +1,286 @@
+package io.gregor.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Writes a run's tables into the Markdown file between {@code <!-- results:start -->} and {@code
+ * <!-- results:end -->} (the text around them, such as the analysis, is kept), and every
+ * measurement as CSV next to it.
+ */
+final class Report {
+  private static final String START = "<!-- results:start -->";
+  private static final String END = "<!-- results:end -->";
+
+  private final Bench.Options options;
+  private final List<Bench.Row> rows;
+  private final Duration took;
+  private final StringBuilder md = new StringBuilder();
+
+  Report(Bench.Options options, List<Bench.Row> rows, Duration took) {
+    this.options = options;
+    this.rows = rows;
+    this.took = took;
+  }
+
+  void write() throws IOException {
+    header();
+    for (int partitions : List.of(1, 6)) {
+      throughput(
+          "produce-p" + partitions,
+          "Produce, " + partitions + " partition" + (partitions > 1 ? "s" : ""),
+          "raw-produce",
+          Map.of("gregor-produce", 0.95, "gregor-produce-data", 0.90));
+    }
+    for (int partitions : List.of(1, 6)) {
+      throughput(
+          "consume-p" + partitions,
+          "Consume, " + partitions + " partition" + (partitions > 1 ? "s" : ""),
+          "raw-consume",
+          Map.of("gregor-consume", 0.95));
+    }
+    latency();
+    memory();
+    micro();
+    Path out = options.out().toAbsolutePath();
+    Files.createDirectories(out.getParent());
+    String existing = Files.exists(out) ? Files.readString(out) : "";
+    String block = START + "\n" + md + END;
+    String text;
+    int start = existing.indexOf(START);
+    int end = existing.indexOf(END);
+    if (start >= 0 && end > start) {
+      text = existing.substring(0, start) + block + existing.substring(end + END.length());
+    } else {
+      text = "# Benchmarks\n\n" + block + "\n" + existing;
+    }
+    Files.writeString(out, text);
+    Files.writeString(csvPath(out), csv());
+  }
+
+  private static Path csvPath(Path markdown) {
+    String name = markdown.getFileName().toString().replaceFirst("\\.md$", "");
+    return markdown.resolveSibling(name + ".csv");
+  }
+
+  private void header() {
+    long memory =
+        ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+            .getTotalMemorySize();
+    md.append("Run of ")
+        .append(LocalDate.now())
+        .append(options.quick() ? " (quick mode: smoke numbers only)" : "")
+        .append(", ")
+        .append(took.toMinutes())
+        .append(" min ")
+        .append(took.toSecondsPart())
+        .append(" s.\n\n");
+    md.append("| | |\n|---|---|\n");
+    md.append("| machine | ")
+        .append(Runtime.getRuntime().availableProcessors())
+        .append(" cores, ")
+        .append(Math.round(memory / (1024.0 * 1024 * 1024)))
+        .append(" GiB |\n");
+    md.append("| JDK | ")
+        .append(System.getProperty("java.vendor"))
+        .append(' ')
+        .append(System.getProperty("java.version"))
+        .append(" |\n");
+    md.append("| Kafka | broker and clients ")
+        .append(kafkaVersion())
+        .append(" (Reactor Kafka: kafka-clients 3.6.0, its own JVM) |\n");
+    md.append("| records | ")
+        .append(options.records())
+        .append(" × ")
+        .append(Contender.VALUE_SIZE)
+        .append(" B values, no key; send-then-wait: ")
+        .append(options.syncRecords())
+        .append(" |\n");
+    md.append(
+        "| producer | acks=all, linger.ms=5, batch.size=65536, no compression (latency: linger.ms=0) |\n");
+    md.append("| consumer | Kafka defaults, assigned partitions read from the beginning |\n");
+    md.append("| rounds | ")
+        .append(options.rounds())
+        .append(", contenders alternating; each run in a fresh JVM (-Xmx1g, G1) |\n");
+    md.append("| command | `./gregor bench")
+        .append(options.quick() ? " --quick" : "")
+        .append("` |\n\n");
+  }
+
+  private static String kafkaVersion() {
+    var properties = new java.util.Properties();
+    try (var in = Report.class.getResourceAsStream("/kafka/kafka-version.properties")) {
+      if (in != null) {
+        properties.load(in);
+      }
+    } catch (IOException e) {
+      return "unknown";
+    }
+    return properties.getProperty("version", "unknown");
+  }
+
+  private List<Bench.Row> rowsOf(String measure) {
+    return rows.stream().filter(row -> row.measure().equals(measure)).toList();
+  }
+
+  private Map<String, List<Bench.Row>> byContender(String measure) {
+    Map<String, List<Bench.Row>> grouped = new LinkedHashMap<>();
+    for (Bench.Row row : rowsOf(measure)) {
+      grouped.computeIfAbsent(row.contender(), key -> new ArrayList<>()).add(row);
+    }
+    return grouped;
+  }
+
+  private static Stats stats(List<Bench.Row> rows, Function<Bench.Row, Double> metric) {
+    return Stats.of(rows.stream().map(metric).toList());
+  }
+
+  private void throughput(
+      String measure, String title, String baseline, Map<String, Double> targets) {
+    Map<String, List<Bench.Row>> grouped = byContender(measure);
+    if (grouped.isEmpty()) {
+      return;
+    }
+    List<Bench.Row> base = grouped.getOrDefault(baseline, List.of());
+    md.append("### ").append(title).append("\n\n");
+    md.append(
+        "| contender | records/s median (min–max) | MB/s median | ratio to raw, same round: median"
+            + " (min–max) | target |\n");
+    md.append("|---|---|---|---|---|\n");
+    grouped.forEach(
+        (contender, list) -> {
+          Stats rate = stats(list, row -> row.number("recordsPerSec"));
+          Stats mb = stats(list, row -> row.number("mbPerSec"));
+          List<Double> ratios = new ArrayList<>();
+          for (Bench.Row row : list) {
+            base.stream()
+                .filter(b -> b.round() == row.round())
+                .findFirst()
+                .ifPresent(
+                    b -> ratios.add(row.number("recordsPerSec") / b.number("recordsPerSec")));
+          }
+          Stats ratio = Stats.of(ratios);
+          boolean reference = contender.equals("sync-produce");
+          Double target = targets.get(contender);
+          md.append("| ")
+              .append(contender)
+              .append(reference ? " (" + list.getFirst().values().get("records") + " records)" : "")
+              .append(contender.startsWith("reactor") ? " ⚠ kafka-clients 3.6" : "")
+              .append(" | ")
+              .append(String.format("%,.0f (%,.0f–%,.0f)", rate.median(), rate.min(), rate.max()))
+              .append(" | ")
+              .append(String.format("%.1f", mb.median()))
+              .append(" | ")
+              .append(
+                  contender.equals(baseline)
+                      ? "1.00"
+                      : ratio.count() == 0
+                          ? "–"
+                          : String.format(
+                              "%.2f (%.2f–%.2f)", ratio.median(), ratio.min(), ratio.max()))
+              .append(" | ")
+              .append(
+                  target == null
+                      ? ""
+                      : String.format(
+                          "≥ %.2f: %s", target, ratio.median() >= target ? "met" : "**missed**"))
+              .append(" |\n");
+        });
+    md.append('\n');
+  }
+
+  private void latency() {
+    Map<String, List<Bench.Row>> grouped = byContender("latency");
+    if (grouped.isEmpty()) {
+      return;
+    }
+    md.append("### End-to-end latency, ")
+        .append(options.latencyRate())
+        .append(" msg/s for ")
+        .append(options.latencySeconds())
+        .append(" s per contender\n\n");
+    md.append(
+        "| contender | p50 µs | p99 µs | p99.9 µs | max µs | rounds |\n|---|---|---|---|---|---|\n");
+    grouped.forEach(
+        (contender, list) ->
+            md.append(
+                String.format(
+                    "| %s | %.0f | %.0f | %.0f | %.0f | %d |%n",
+                    contender,
+                    stats(list, row -> row.number("p50us")).median(),
+                    stats(list, row -> row.number("p99us")).median(),
+                    stats(list, row -> row.number("p999us")).median(),
+                    stats(list, row -> row.number("maxus")).median(),
+                    list.size())));
+    md.append("\nTarget: Gregor's p99 within 1 ms of raw.\n\n");
+  }
+
+  private void memory() {
+    List<Bench.Row> memory =
+        rows.stream().filter(row -> row.measure().startsWith("memory-backlog-")).toList();
+    if (memory.isEmpty()) {
+      return;
+    }
+    md.append("### Memory under a slow reader (1 ms of work per record, ")
+        .append(options.memorySeconds())
+        .append(" s, max.poll.interval.ms=10 s, -Xmx512m)\n\n");
+    md.append(
+        "| backlog | records read | peak heap after full GC (MiB) | evicted from the group |\n"
+            + "|---|---|---|---|\n");
+    for (Bench.Row row : memory) {
+      md.append(
+          String.format(
+              "| %,d | %s | %s | %s |%n",
+              Integer.parseInt(row.measure().substring("memory-backlog-".length())),
+              row.values().get("records"),
+              row.values().get("peakHeapAfterGcMiB"),
+              row.values().get("evicted")));
+    }
+    md.append("\nTarget: peak heap flat in the backlog's size; no eviction.\n\n");
+  }
+
+  private void micro() {
+    List<Bench.Row> micro = rowsOf("micro");
+    if (micro.isEmpty()) {
+      return;
+    }
+    md.append("### Micro-benchmarks (JMH, ns per record)\n\n");
+    md.append("| benchmark | ns/record | ± |\n|---|---|---|\n");
+    for (Bench.Row row : micro) {
+      md.append(
+          String.format(
+              "| %s | %.1f | %.1f |%n",
+              row.contender(), row.number("nsPerOp"), row.number("error")));
+    }
+    md.append('\n');
+  }
+
+  private String csv() {
+    StringBuilder csv = new StringBuilder("measure,contender,round,metric,value\n");
+    for (Bench.Row row : rows) {
+      row.values()
+          .forEach(
+              (metric, value) ->
+                  csv.append(row.measure())
+                      .append(',')
+                      .append(row.contender())
+                      .append(',')
+                      .append(row.round())
+                      .append(',')
+                      .append(metric)
+                      .append(',')
+                      .append(value)
+                      .append('\n'));
+    }
+    return csv.toString();
+  }
+}

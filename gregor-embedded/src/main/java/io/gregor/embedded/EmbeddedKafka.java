@@ -2,6 +2,7 @@ package io.gregor.embedded;
 
 import java.nio.file.Path;
 import java.util.Map;
+import org.apache.kafka.common.utils.internals.AppInfoParser;
 
 /**
  * A real Apache Kafka broker in this JVM: one KRaft node that is both broker and controller,
@@ -48,6 +49,11 @@ public final class EmbeddedKafka implements AutoCloseable {
   /** A builder for a broker with other settings than {@link #start()}'s. */
   public static Builder builder() {
     return new Builder();
+  }
+
+  /** The version of Apache Kafka that runs the broker, for example {@code 4.4.0}. */
+  public static String kafkaVersion() {
+    return AppInfoParser.getVersion();
   }
 
   /** Where clients connect: {@code 127.0.0.1:<port>}. */

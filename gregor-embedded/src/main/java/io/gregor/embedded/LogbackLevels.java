@@ -2,7 +2,7 @@ package io.gregor.embedded;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.ILoggerFactory;
@@ -14,14 +14,15 @@ final class LogbackLevels {
 
   private LogbackLevels() {}
 
-  static void apply(ILoggerFactory factory, List<String> names, boolean verbose) {
+  static void apply(ILoggerFactory factory, Map<String, String> quiet, boolean verbose) {
     var context = (LoggerContext) factory;
-    for (var name : names) {
-      var logger = context.getLogger(name);
-      if (verbose || logger.getLevel() == null || ours.contains(name)) {
-        logger.setLevel(verbose ? Level.INFO : Level.WARN);
-        ours.add(name);
-      }
-    }
+    quiet.forEach(
+        (name, level) -> {
+          var logger = context.getLogger(name);
+          if (verbose || logger.getLevel() == null || ours.contains(name)) {
+            logger.setLevel(verbose ? Level.INFO : Level.toLevel(level));
+            ours.add(name);
+          }
+        });
   }
 }

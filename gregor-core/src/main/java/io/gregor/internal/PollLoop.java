@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.stream.Gatherer;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -118,11 +119,6 @@ public final class PollLoop<K, V, T> {
 
   private long lastAutoCommit = System.currentTimeMillis();
   private boolean closed;
-
-  /** While a record is being integrated: its partition and next offset, for markers. */
-  private TopicPartition currentPartition;
-
-  private long currentNextOffset;
 
   /** Starts a consumer; the settings must have been validated. */
   public PollLoop(ConsumerSettings<K, V, T> settings) {
@@ -243,6 +239,8 @@ public final class PollLoop<K, V, T> {
     if (closed) {
       return;
     }
+    // Results go out now, not after the next poll (which may block for a while).
+    flushBatch();
     applyBackpressure();
     ConsumerRecords<byte[], byte[]> records = poll();
     if (records != null && !records.isEmpty()) {
@@ -305,33 +303,26 @@ public final class PollLoop<K, V, T> {
 
   private void handle(ConsumerRecords<byte[], byte[]> records) {
     for (TopicPartition partition : records.partitions()) {
-      List<ConsumerRecord<byte[], byte[]>> list = records.records(partition);
       if (transducerStopped) {
         break; // nothing more is delivered (or committed)
       }
-      long markedSequence = -1;
-      long markedOffset = -1;
-      currentPartition = partition;
-      for (ConsumerRecord<byte[], byte[]> record : list) {
-        currentNextOffset = record.offset() + 1;
+      for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
         long before = sequence + batch.size();
         Received<K, V> received = convert(record);
         if (received != null) {
           integrate(received);
         }
-        if (sequence + batch.size() > before) {
-          markedSequence = sequence + batch.size();
-          markedOffset = currentNextOffset;
+        long last = sequence + batch.size();
+        if (last > before) {
+          // Once the reader has taken this record's last event, the record (and any before it
+          // that made no event of their own) counts as received.
+          markers.add(new Marker(last, partition, record.offset() + 1));
         }
         if (transducerStopped) {
           break;
         }
       }
-      if (markedSequence > 0) {
-        markers.add(new Marker(markedSequence, partition, markedOffset));
-      }
     }
-    currentPartition = null;
   }
 
   private Received<K, V> convert(ConsumerRecord<byte[], byte[]> record) {
@@ -486,7 +477,8 @@ public final class PollLoop<K, V, T> {
     Marker marker;
     while ((marker = markers.peek()) != null && marker.sequence() <= received) {
       markers.poll();
-      receivedOffsets.merge(marker.partition(), marker.nextOffset(), Math::max);
+      // The latest received wins, also after a seek backwards: commits follow the reader.
+      receivedOffsets.put(marker.partition(), marker.nextOffset());
     }
   }
 
@@ -546,7 +538,11 @@ public final class PollLoop<K, V, T> {
       return;
     }
     try {
-      consumer.commitSync(offsets, timeout);
+      despiteWakeups(
+          () -> {
+            consumer.commitSync(offsets, timeout);
+            return null;
+          });
       offsets.forEach((partition, offset) -> committedOffsets.put(partition, offset.offset()));
     } catch (RuntimeException e) {
       emit(
@@ -560,6 +556,8 @@ public final class PollLoop<K, V, T> {
   }
 
   private void forget(Collection<TopicPartition> partitions) {
+    // Events of these partitions still on their way are delivered but no longer committed here.
+    markers.removeIf(marker -> partitions.contains(marker.partition()));
     receivedOffsets.keySet().removeAll(partitions);
     committedOffsets.keySet().removeAll(partitions);
     backpressurePaused.removeAll(partitions);
@@ -631,12 +629,7 @@ public final class PollLoop<K, V, T> {
     }
     Object result;
     try {
-      try {
-        result = perform(operation);
-      } catch (WakeupException e) {
-        // A wakeup meant for poll hit this operation instead: run it again.
-        result = perform(operation);
-      }
+      result = despiteWakeups(() -> perform(operation));
     } catch (OperationFailure e) {
       reply(request, e.failure);
       return;
@@ -649,6 +642,20 @@ public final class PollLoop<K, V, T> {
       request.complete(result);
     } else {
       emit(new Event.Result<>(operation, result));
+    }
+  }
+
+  /**
+   * Runs a call of the Kafka consumer again when a wakeup meant for poll (an operation arrived, or
+   * the output has room) cut it short. Each wakeup stands for one such event, so this ends.
+   */
+  private static <R> R despiteWakeups(Supplier<R> call) {
+    while (true) {
+      try {
+        return call.get();
+      } catch (WakeupException e) {
+        log.trace("a wakeup interrupted a call other than poll; running it again");
+      }
     }
   }
 
@@ -807,11 +814,11 @@ public final class PollLoop<K, V, T> {
   }
 
   private void subscribe(Topics topics) {
-    subscription = topics;
     switch (topics) {
       case Topics.Names(List<String> names) -> consumer.subscribe(names, rebalanceListener);
       case Topics.Matching(var pattern) -> consumer.subscribe(pattern, rebalanceListener);
     }
+    subscription = topics; // only once Kafka has taken it
   }
 
   private static void requireNonEmpty(Set<TopicPartition> partitions, Operation<?> operation) {

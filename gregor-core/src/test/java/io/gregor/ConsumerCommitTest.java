@@ -1,0 +1,214 @@
+package io.gregor;
+
+import static io.gregor.ConsumerTesting.PATIENCE;
+import static io.gregor.ConsumerTesting.awaitAssignment;
+import static io.gregor.ConsumerTesting.data;
+import static io.gregor.ConsumerTesting.produceStrings;
+import static io.gregor.ConsumerTesting.stringSettings;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.gregor.embedded.EmbeddedKafka;
+import io.gregor.embedded.KafkaExtension;
+import io.gregor.embedded.TestNames;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * What each form of commit commits. A record counts as received once a reader has taken its event
+ * from the output channel; records still in the channel's buffer are never committed by commit-all,
+ * automatic commits or close.
+ */
+@ExtendWith(KafkaExtension.class)
+@Timeout(60)
+class ConsumerCommitTest {
+
+  @Test
+  void commit_explicitOffsetsWithMetadata_aNewConsumerInTheGroupStartsThere(
+      EmbeddedKafka kafka, TestNames names) throws InterruptedException {
+    // given
+    kafka.createTopic(names.topic(), 1);
+    produceStrings(kafka, names.topic(), 0, 10);
+    var zero = new TopicPartition(names.topic(), 0);
+    var settings =
+        stringSettings(kafka, names)
+            .withKafka("enable.auto.commit", false)
+            .withTopics(names.topic());
+    try (var first = Consumer.create(settings)) {
+      data(first.output(), 10);
+
+      // when
+      var committed = first.commit(Map.of(zero, new OffsetAndMetadata(4, "handled up to 3")));
+
+      // then
+      assertThat(committed).isEqualTo(Map.of(zero, new OffsetAndMetadata(4, "handled up to 3")));
+      assertThat(first.committed(Set.of(zero)))
+          .isEqualTo(Map.of(zero, new OffsetAndMetadata(4, "handled up to 3")));
+    }
+    try (var second = Consumer.create(settings)) {
+      assertThat(data(second.output(), 6))
+          .extracting(Received::offset)
+          .containsExactly(4L, 5L, 6L, 7L, 8L, 9L);
+    }
+  }
+
+  @Test
+  void commit_leavesEventsStillInTheOutputBufferUncommitted(EmbeddedKafka kafka, TestNames names)
+      throws InterruptedException {
+    // given
+    kafka.createTopic(names.topic(), 1);
+    produceStrings(kafka, names.topic(), 0, 100);
+    var zero = new TopicPartition(names.topic(), 0);
+    try (var consumer =
+        Consumer.create(
+            stringSettings(kafka, names)
+                .withKafka("enable.auto.commit", false)
+                .withOutputBufferSize(10)
+                .withTopics(names.topic()))) {
+      data(consumer.output(), 3);
+
+      // when
+      var committed = consumer.commit();
+
+      // then
+      assertThat(committed).isEqualTo(Map.of(zero, new OffsetAndMetadata(3)));
+      assertThat(consumer.committed(Set.of(zero)))
+          .extractingByKey(zero)
+          .extracting(OffsetAndMetadata::offset)
+          .isEqualTo(3L);
+    }
+  }
+
+  @Test
+  void autoCommit_commitsWhatTheReaderReceived_andNoMore(EmbeddedKafka kafka, TestNames names)
+      throws InterruptedException {
+    // given
+    kafka.createTopic(names.topic(), 1);
+    produceStrings(kafka, names.topic(), 0, 100);
+    var zero = new TopicPartition(names.topic(), 0);
+    try (var consumer =
+            Consumer.create(
+                stringSettings(kafka, names)
+                    .withKafka("auto.commit.interval.ms", 50)
+                    .withOutputBufferSize(10)
+                    .withTopics(names.topic()));
+        var admin = admin(kafka)) {
+
+      // when
+      data(consumer.output(), 3);
+
+      // then
+      await()
+          .atMost(PATIENCE)
+          .untilAsserted(
+              () -> assertThat(committedOffset(admin, names.group(), zero)).isEqualTo(3L));
+      data(consumer.output(), 4);
+      await()
+          .atMost(PATIENCE)
+          .untilAsserted(
+              () -> assertThat(committedOffset(admin, names.group(), zero)).isEqualTo(7L));
+    }
+  }
+
+  @Test
+  void close_commitsWhatTheReaderReceived(EmbeddedKafka kafka, TestNames names)
+      throws InterruptedException {
+    // given
+    kafka.createTopic(names.topic(), 1);
+    produceStrings(kafka, names.topic(), 0, 100);
+    var zero = new TopicPartition(names.topic(), 0);
+    var settings =
+        stringSettings(kafka, names)
+            .withKafka("auto.commit.interval.ms", 600_000)
+            .withOutputBufferSize(10)
+            .withTopics(names.topic());
+    var consumer = Consumer.create(settings);
+    data(consumer.output(), 4);
+
+    // when
+    consumer.close();
+
+    // then
+    try (var admin = admin(kafka)) {
+      assertThat(committedOffset(admin, names.group(), zero)).isEqualTo(4L);
+    }
+    try (var next = Consumer.create(settings)) {
+      assertThat(data(next.output(), 1)).extracting(Received::offset).containsExactly(4L);
+    }
+  }
+
+  @Test
+  void close_withAutomaticCommitsOff_commitsNothing(EmbeddedKafka kafka, TestNames names)
+      throws InterruptedException {
+    // given
+    kafka.createTopic(names.topic(), 1);
+    produceStrings(kafka, names.topic(), 0, 10);
+    var zero = new TopicPartition(names.topic(), 0);
+    var consumer =
+        Consumer.create(
+            stringSettings(kafka, names)
+                .withKafka("enable.auto.commit", false)
+                .withTopics(names.topic()));
+    data(consumer.output(), 10);
+
+    // when
+    consumer.close();
+
+    // then
+    try (var admin = admin(kafka)) {
+      assertThat(committedOffset(admin, names.group(), zero)).isNull();
+    }
+  }
+
+  @Test
+  void unsubscribe_commitsWhatTheReaderReceived(EmbeddedKafka kafka, TestNames names)
+      throws InterruptedException {
+    // given
+    kafka.createTopic(names.topic(), 1);
+    produceStrings(kafka, names.topic(), 0, 50);
+    var zero = new TopicPartition(names.topic(), 0);
+    try (var consumer =
+            Consumer.create(
+                stringSettings(kafka, names)
+                    .withKafka("auto.commit.interval.ms", 600_000)
+                    .withOutputBufferSize(10)
+                    .withTopics(names.topic()));
+        var admin = admin(kafka)) {
+      awaitAssignment(consumer.output());
+      data(consumer.output(), 6);
+
+      // when
+      consumer.unsubscribe();
+
+      // then
+      assertThat(committedOffset(admin, names.group(), zero)).isEqualTo(6L);
+    }
+  }
+
+  static Admin admin(EmbeddedKafka kafka) {
+    return Admin.create(
+        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+  }
+
+  /** The group's committed offset for the partition, or null. */
+  static Long committedOffset(Admin admin, String group, TopicPartition partition) {
+    try {
+      OffsetAndMetadata offset =
+          admin
+              .listConsumerGroupOffsets(group)
+              .partitionsToOffsetAndMetadata()
+              .get()
+              .get(partition);
+      return offset == null ? null : offset.offset();
+    } catch (Exception e) {
+      throw new AssertionError("reading the group's offsets failed", e);
+    }
+  }
+}

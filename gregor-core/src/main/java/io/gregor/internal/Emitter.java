@@ -1,6 +1,7 @@
 package io.gregor.internal;
 
 import com.softwaremill.jox.Channel;
+import com.softwaremill.jox.ChannelClosed;
 import io.gregor.Event;
 import io.gregor.EventType;
 import java.util.ArrayList;
@@ -16,10 +17,14 @@ import org.slf4j.LoggerFactory;
  * which must never block) to the output channel, whose {@code send} may block while the reader is
  * slow. Its own thread does the blocking.
  *
- * <p>Memory stays bounded because every {@link Event.Data} and {@link Event.Error} event holds one
- * of the loop's {@code permits} until it has been sent to the output: when the reader is slow, the
- * permits run out and the loop stops taking input. Control events and EOF hold none (there are few;
- * close must not wait for permits). Events outside the output policy are never queued.
+ * <p>Memory stays bounded because most events hold one of the loop's {@code permits} until they
+ * have been sent to the output: when the reader is slow, the permits run out and the loop stops
+ * taking input. An event holds a permit when it was queued with {@link #offer} or {@link
+ * #offerBlocking}; the few made where no permit can be waited for (while closing) are queued with
+ * {@link #offerUnheld}. Events outside the output policy are never queued.
+ *
+ * <p>If the reader finishes the output channel itself, later events are discarded (the reader said
+ * it wants no more) and their permits released, so that the producer goes on and can close.
  */
 public final class Emitter<E> {
   private static final Logger log = LoggerFactory.getLogger(Emitter.class);
@@ -44,31 +49,32 @@ public final class Emitter<E> {
   }
 
   /**
-   * Queues an event that already holds a permit (Data and Error), or needs none (Control, Eof).
-   * Never blocks. An event outside the policy releases its permit at once.
+   * Queues an event that already holds a permit. Never blocks. An event outside the policy releases
+   * its permit at once.
    */
   public void offer(Event<E> event) {
     if (policy.contains(event.type())) {
       queue.add(event);
-    } else if (holdsPermit(event)) {
+    } else {
       permits.release();
     }
   }
 
-  /** Takes a permit (blocking while the output is backed up), then queues the event. */
-  public void offerBlocking(Event<E> event) throws InterruptedException {
-    if (!policy.contains(event.type())) {
-      return;
+  /**
+   * Takes a permit (waiting while the output is backed up), then queues the event. Waits
+   * uninterruptibly: an interrupt must not lose the event; the caller sees the interrupt flag
+   * afterwards.
+   */
+  public void offerBlocking(Event<E> event) {
+    if (policy.contains(event.type())) {
+      permits.acquireUninterruptibly();
+      queue.add(event);
     }
-    if (holdsPermit(event)) {
-      permits.acquire();
-    }
-    queue.add(event);
   }
 
   /**
-   * Queues an event that holds no permit, whatever its type: for the few events made where no
-   * permit can be waited for (while closing). Never blocks.
+   * Queues an event that holds no permit: for the few events made where no permit can be waited for
+   * (while closing). Never blocks.
    */
   public void offerUnheld(Event<E> event) {
     if (policy.contains(event.type())) {
@@ -83,10 +89,6 @@ public final class Emitter<E> {
     thread.join();
   }
 
-  private static boolean holdsPermit(Event<?> event) {
-    return event instanceof Event.Data<?> || event instanceof Event.Error<?>;
-  }
-
   @SuppressWarnings("unchecked")
   private Event<E> cast(Object item) {
     return (Event<E>) item;
@@ -94,35 +96,49 @@ public final class Emitter<E> {
 
   private void run() {
     List<Object> batch = new ArrayList<>(256);
-    try {
-      while (true) {
-        batch.add(queue.take());
-        queue.drainTo(batch, 255);
-        for (Object item : batch) {
-          Event<E> event;
-          if (item instanceof Unheld<?> unheld) {
-            event = cast(unheld.event());
-            output.send(event);
-          } else {
-            event = cast(item);
-            output.send(event);
-            if (holdsPermit(event)) {
-              permits.release();
-            }
-          }
-          if (event instanceof Event.Eof<?>) {
-            output.done();
-            return;
-          }
+    boolean discarding = false;
+    while (true) {
+      batch.add(takeUninterruptibly());
+      queue.drainTo(batch, 255);
+      for (Object item : batch) {
+        boolean held = !(item instanceof Unheld<?>);
+        Event<E> event = held ? cast(item) : cast(((Unheld<?>) item).event());
+        if (!discarding && !deliver(event)) {
+          discarding = true;
+          log.debug(
+              "{}: the reader finished the output; discarding later events", thread.getName());
         }
-        batch.clear();
+        if (held) {
+          permits.release();
+        }
+        if (event instanceof Event.Eof<?>) {
+          output.doneOrClosed();
+          return;
+        }
       }
-    } catch (InterruptedException e) {
-      log.debug("emitter {} interrupted; closing the output", thread.getName());
-      output.doneOrClosed();
-    } catch (RuntimeException e) {
-      log.error("emitter {} failed; closing the output with the error", thread.getName(), e);
-      output.errorOrClosed(e);
+      batch.clear();
+    }
+  }
+
+  /** Sends one event to the output; false when the reader has finished the output. */
+  private boolean deliver(Event<E> event) {
+    while (true) {
+      try {
+        return !(output.sendOrClosed(event) instanceof ChannelClosed);
+      } catch (InterruptedException e) {
+        // Nobody should interrupt this private thread; an event must not be lost to it.
+        log.warn("{} was interrupted; delivering on", thread.getName());
+      }
+    }
+  }
+
+  private Object takeUninterruptibly() {
+    while (true) {
+      try {
+        return queue.take();
+      } catch (InterruptedException e) {
+        log.warn("{} was interrupted; going on", thread.getName());
+      }
     }
   }
 }

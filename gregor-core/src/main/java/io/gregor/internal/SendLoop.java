@@ -15,14 +15,19 @@ import io.gregor.ProducerSettings;
 import io.gregor.Sent;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Gatherer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.slf4j.Logger;
@@ -36,45 +41,70 @@ import org.slf4j.LoggerFactory;
  * <p>One iteration of the loop:
  *
  * <ol>
- *   <li>wait for an input or an operation, whichever comes first;
+ *   <li>wait for an operation or an input, whichever comes first (operations first when both are
+ *       there; only operations once the transducer has stopped taking input);
  *   <li>an input goes through the transducer (if any); each message it yields is validated,
- *       serialized and sent, after taking an in-flight permit (which blocks while the output is
+ *       serialized and sent, after taking an in-flight permit (which waits while the output is
  *       backed up, so intake stops);
- *   <li>an operation first drains the inputs already accepted, so that its result follows them,
+ *   <li>an operation first takes the inputs already accepted, so that its result follows theirs,
  *       then runs.
  * </ol>
  *
- * Closing (the {@link Operation.Close} operation, or the user finishing the input channel) stops
- * intake, sends what was accepted, runs the transducer's finisher, closes the Kafka producer within
- * the close timeout (unsent messages are reported as errors by Kafka's callbacks), then emits the
- * result and EOF.
+ * <p>States: {@link State#RUNNING}; {@link State#INTAKE_STOPPED} once the transducer stopped early
+ * (operations still run, the input channel is finished); {@link State#CLOSED}.
+ *
+ * <p>Closing (the {@link Operation.Close} operation, or the user finishing the input or control
+ * channel) stops intake, sends what was accepted, runs the transducer's finisher, closes the Kafka
+ * producer within the close timeout (Kafka reports messages it could not send through their
+ * callbacks), then emits the close result and EOF. A direct {@code close()} lifts the in-flight
+ * limit first, so that it completes even when nobody reads the output. A failure of the loop itself
+ * (an {@link Error} from user code, a bug) and an interrupt of its thread end the stream too, with
+ * a {@link ErrorKind#FATAL} error first; accepted inputs are then sent (interrupt) or reported as
+ * not sent (failure), never dropped.
  */
 public final class SendLoop<I, K, V> {
   private static final Logger log = LoggerFactory.getLogger(SendLoop.class);
   private static final AtomicInteger IDS = new AtomicInteger();
   private static final Object NOTHING = new Object();
 
+  /** Permits added when the in-flight limit is lifted for closing: more than can ever be used. */
+  private static final int LIFTED = 1 << 30;
+
+  /** The loop's states; see the class comment. */
+  private enum State {
+    RUNNING,
+    INTAKE_STOPPED,
+    CLOSED
+  }
+
   private final ProducerSettings<I, K, V> settings;
   private final Channel<I> input;
   private final Channel<Object> control;
   private final Channel<Event<Sent<K, V>>> output;
   private final Semaphore permits;
-  private final Emitter<Sent<K, V>> emitter;
-  private final KafkaProducer<byte[], byte[]> producer;
+  private final AtomicBoolean limitLifted = new AtomicBoolean();
   private final Transducer<I, Message<K, V>> transducer;
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final Emitter<Sent<K, V>> emitter;
   private final boolean wantData;
-  private final boolean wantErrors;
   private final Thread thread;
+  private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+
+  private State state = State.RUNNING;
 
   /** The input currently in the transducer, named by its error events. */
   private Object currentInput;
 
-  private boolean closed;
+  /** The input or message being handled, named by the error event if the loop fails. */
+  private Object inProgress;
 
   /** Starts a producer; the settings must have been validated. */
   public SendLoop(ProducerSettings<I, K, V> settings) {
     this.settings = settings;
     int id = IDS.incrementAndGet();
+    Gatherer<? super I, ?, Message<K, V>> gatherer = settings.transducer();
+    // First, as the gatherer's initializer may throw: nothing is started yet.
+    this.transducer = gatherer == null ? null : Transducer.of(gatherer, new SendDownstream());
     this.input = Channel.newBufferedChannel(settings.inputBufferSize());
     this.control = Channel.newBufferedChannel(16);
     this.output = Channel.newBufferedChannel(settings.outputBufferSize());
@@ -87,10 +117,8 @@ public final class SendLoop<I, K, V> {
         new Emitter<>(
             "gregor-producer-" + id + "-emitter", output, settings.outputPolicy(), permits);
     this.wantData = emitter.wants(EventType.DATA);
-    this.wantErrors = emitter.wants(EventType.ERROR);
-    Gatherer<? super I, ?, Message<K, V>> gatherer = settings.transducer();
-    this.transducer = gatherer == null ? null : Transducer.of(gatherer, new SendDownstream());
-    this.thread = Thread.ofVirtual().name("gregor-producer-" + id).start(this::run);
+    this.thread = Thread.ofVirtual().name("gregor-producer-" + id).unstarted(this::run);
+    thread.start();
   }
 
   public Channel<I> input() {
@@ -106,22 +134,52 @@ public final class SendLoop<I, K, V> {
     return output;
   }
 
-  /** Runs an operation through the loop and returns its result. */
+  /**
+   * Runs an operation through the loop and returns its result.
+   *
+   * @throws GregorException when it fails, when the producer is closed, or when called on the
+   *     loop's own thread (from a transducer or serializer), where it would wait for itself
+   */
   public <R> R call(ProducerOperation<R> operation) {
+    if (Thread.currentThread() == thread) {
+      throw new GregorException(
+          new Failure(
+              ErrorKind.INVALID_OPERATION,
+              operation
+                  + " cannot be called on the producer's own thread (from a transducer or"
+                  + " serializer): it would wait for itself",
+              null,
+              operation));
+    }
+    boolean close = operation instanceof Operation.Close;
+    if (close) {
+      // A loop waiting for an in-flight permit that only a reader can free must still see this.
+      liftInFlightLimit();
+    }
     Request<R> request = Request.of(operation);
     try {
       if (control.sendOrClosed(request) instanceof ChannelClosed) {
-        if (operation instanceof Operation.Close) {
+        if (close) {
           awaitTermination();
           return null;
         }
         throw closedFailure(operation);
       }
+      CompletableFuture.anyOf(request.reply(), terminated).get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new GregorException(
           new Failure(
-              ErrorKind.OPERATION_FAILED, "interrupted sending " + operation, e, operation));
+              ErrorKind.OPERATION_FAILED, "interrupted waiting for " + operation, e, operation));
+    } catch (ExecutionException e) {
+      // The reply failed: request.await() below throws its failure.
+    }
+    if (!request.reply().isDone()) {
+      // The loop ended without taking the request (the user put the control channel in error).
+      if (close) {
+        return null;
+      }
+      throw closedFailure(operation);
     }
     return request.await();
   }
@@ -140,33 +198,46 @@ public final class SendLoop<I, K, V> {
         new Failure(ErrorKind.INVALID_OPERATION, "the producer is closed", null, operation));
   }
 
-  private void run() {
-    try {
-      while (!closed) {
-        runOnce();
-      }
-    } catch (InterruptedException e) {
-      log.warn("producer loop interrupted; closing");
-      Thread.currentThread().interrupt();
-      closeNow(null);
-    } catch (RuntimeException | Error e) {
-      log.error("producer loop failed; closing", e);
-      emitter.offerUnheld(
-          new Event.Error<>(
-              new Failure(ErrorKind.FATAL, "the producer loop failed: " + e, e, null)));
-      closeNow(null);
+  private void liftInFlightLimit() {
+    if (limitLifted.compareAndSet(false, true)) {
+      permits.release(LIFTED);
     }
   }
 
-  private void runOnce() throws InterruptedException {
-    Object next =
-        Select.selectOrClosed(control.receiveClause(), input.receiveClause(FromInput::new));
+  private void run() {
+    try {
+      while (state != State.CLOSED) {
+        runOnce();
+      }
+    } catch (RuntimeException | Error e) {
+      log.error("producer loop failed; closing", e);
+      failed(e);
+    } finally {
+      terminated.complete(null);
+    }
+  }
+
+  private void runOnce() {
+    if (Thread.interrupted()) {
+      interrupted();
+      return;
+    }
+    Object next;
+    try {
+      next =
+          state == State.RUNNING
+              ? Select.selectOrClosed(control.receiveClause(), input.receiveClause(FromInput::new))
+              : Select.selectOrClosed(control.receiveClause());
+    } catch (InterruptedException e) {
+      interrupted();
+      return;
+    }
     switch (next) {
       case FromInput<?>(Object in) -> accept(in);
       case ChannelClosed ignored -> {
-        // The user finished the input (or control) channel: "no more input", an orderly close.
+        // The user finished the input (or control) channel: "no more", an orderly close.
         log.debug("a channel was finished by the user; closing the producer");
-        close(null);
+        close(null, true);
       }
       case Request<?> request -> execute(request.operation(), request);
       case ProducerOperation<?> operation -> execute(operation, null);
@@ -180,13 +251,50 @@ public final class SendLoop<I, K, V> {
 
   private record FromInput<T>(T value) {}
 
+  /**
+   * Someone (user code on this thread, most likely) interrupted the loop: it says so and closes in
+   * order, sending what was accepted.
+   */
+  private void interrupted() {
+    log.warn("the producer's thread was interrupted; closing");
+    emitter.offerUnheld(
+        new Event.Error<>(
+            new Failure(
+                ErrorKind.FATAL,
+                "the producer's thread was interrupted; it sends what it accepted and closes",
+                null,
+                null)));
+    close(null, false);
+  }
+
+  /** The loop failed: it says so, reports what it accepted as not sent, and ends the stream. */
+  private void failed(Throwable e) {
+    try {
+      emitter.offerUnheld(
+          new Event.Error<>(
+              new Failure(ErrorKind.FATAL, "the producer failed: " + e, e, inProgress)));
+      closeNow(null, false, "not sent: the producer failed before sending it");
+    } catch (RuntimeException | Error again) {
+      log.error("closing the failed producer failed too", again);
+      input.doneOrClosed();
+      control.doneOrClosed();
+      emitter.offerUnheld(new Event.Eof<>());
+    }
+  }
+
   @SuppressWarnings("unchecked")
-  private void accept(Object in) throws InterruptedException {
+  private void accept(Object in) {
+    inProgress = in;
     if (transducer == null) {
-      send((Message<K, V>) in, in);
+      if (in instanceof Message<?, ?> message) {
+        send((Message<K, V>) message);
+      } else {
+        offerError(
+            new Failure(ErrorKind.INVALID_MESSAGE, "not a Message: " + describe(in), null, in));
+      }
       return;
     }
-    if (transducer.stopped()) {
+    if (state != State.RUNNING) {
       offerError(
           new Failure(
               ErrorKind.NOT_SENT, "not sent: the transducer had stopped taking input", null, in));
@@ -195,7 +303,7 @@ public final class SendLoop<I, K, V> {
     currentInput = in;
     try {
       if (!transducer.integrate((I) in)) {
-        transducerStopped();
+        transducerStopped(in);
       }
     } catch (RuntimeException e) {
       offerError(
@@ -205,19 +313,24 @@ public final class SendLoop<I, K, V> {
     }
   }
 
-  private void transducerStopped() throws InterruptedException {
+  private static String describe(Object value) {
+    return value == null ? "null" : value + " (a " + value.getClass().getName() + ")";
+  }
+
+  private void transducerStopped(Object in) {
     offerError(
         new Failure(
             ErrorKind.TRANSDUCER_STOPPED,
             "the transducer stopped early; the producer takes no more input",
             null,
-            null));
+            in));
     finishTransducer();
+    state = State.INTAKE_STOPPED;
     input.doneOrClosed();
-    drainInput();
+    reportNotSent("not sent: the transducer had stopped taking input", false);
   }
 
-  private void finishTransducer() throws InterruptedException {
+  private void finishTransducer() {
     if (transducer == null) {
       return;
     }
@@ -229,10 +342,17 @@ public final class SendLoop<I, K, V> {
     }
   }
 
-  /** Takes every input already accepted, without waiting for more. */
-  private void drainInput() throws InterruptedException {
-    while (true) {
-      Object next = Select.selectOrClosed(input.receiveClause(), Select.defaultClause(NOTHING));
+  /** Takes up to {@code limit} inputs already accepted, without waiting for more. */
+  private void drainInput(int limit) {
+    for (int i = 0; i < limit && state == State.RUNNING; i++) {
+      Object next;
+      try {
+        next = Select.selectOrClosed(input.receiveClause(), Select.defaultClause(NOTHING));
+      } catch (InterruptedException e) {
+        // Cannot happen (a default clause never waits); keep the flag for the next iteration.
+        Thread.currentThread().interrupt();
+        return;
+      }
       if (next == NOTHING || next instanceof ChannelClosed) {
         return;
       }
@@ -240,23 +360,75 @@ public final class SendLoop<I, K, V> {
     }
   }
 
-  private final class SendDownstream implements Gatherer.Downstream<Message<K, V>> {
-    @Override
-    public boolean push(Message<K, V> message) {
-      try {
-        send(message, currentInput);
-      } catch (InterruptedException e) {
+  /** Takes every input left in the finished input channel. */
+  private void drainFinishedInput() {
+    for (Object next = receiveFinished(input);
+        !(next instanceof ChannelClosed);
+        next = receiveFinished(input)) {
+      accept(next);
+    }
+  }
+
+  /** Reports every input left in the finished input channel as not sent. */
+  private void reportNotSent(String reason, boolean closing) {
+    for (Object next = receiveFinished(input);
+        !(next instanceof ChannelClosed);
+        next = receiveFinished(input)) {
+      Failure failure = new Failure(ErrorKind.NOT_SENT, reason, null, next);
+      if (closing) {
+        emitter.offerUnheld(new Event.Error<>(failure));
+      } else {
+        offerError(failure);
+      }
+    }
+  }
+
+  /**
+   * Receives from a finished channel: an element still in it (buffered, or from a sender that was
+   * waiting when it finished), or {@link ChannelClosed} when it is empty. Waits only for a send in
+   * progress, and not for an interrupt.
+   */
+  private static Object receiveFinished(Channel<?> channel) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return channel.receiveOrClosed();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
         Thread.currentThread().interrupt();
-        return false;
+      }
+    }
+  }
+
+  /** Receives the transducer's messages; anything else it yields is reported. */
+  private final class SendDownstream implements Gatherer.Downstream<Object> {
+    @Override
+    @SuppressWarnings("unchecked")
+    public boolean push(Object out) {
+      if (out instanceof Message<?, ?> message) {
+        send((Message<K, V>) message);
+      } else {
+        offerError(
+            new Failure(
+                ErrorKind.INVALID_MESSAGE,
+                "the transducer yielded something that is not a Message: " + describe(out),
+                null,
+                currentInput));
       }
       return true;
     }
   }
 
-  private void send(Message<K, V> message, Object origin) throws InterruptedException {
+  private void send(Message<K, V> message) {
+    inProgress = message;
     String invalid = invalidReason(message);
     if (invalid != null) {
-      offerError(new Failure(ErrorKind.INVALID_MESSAGE, invalid, null, messageOr(message, origin)));
+      offerError(new Failure(ErrorKind.INVALID_MESSAGE, invalid, null, message));
       return;
     }
     byte[] key;
@@ -270,39 +442,73 @@ public final class SendLoop<I, K, V> {
               ErrorKind.SERIALIZATION, "could not serialize the message: " + e, e, message));
       return;
     }
-    Instant timestamp = message.timestamp();
-    ProducerRecord<byte[], byte[]> record =
-        new ProducerRecord<>(
-            message.topic(),
-            message.partition(),
-            timestamp == null ? null : timestamp.toEpochMilli(),
-            key,
-            value,
-            KafkaData.toKafka(message.headers()));
-    permits.acquire();
+    ProducerRecord<byte[], byte[]> record;
+    try {
+      Instant timestamp = message.timestamp();
+      record =
+          new ProducerRecord<>(
+              message.topic(),
+              message.partition(),
+              timestamp == null ? null : timestamp.toEpochMilli(),
+              key,
+              value,
+              KafkaData.toKafka(message.headers()));
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      offerError(
+          new Failure(ErrorKind.INVALID_MESSAGE, String.valueOf(e.getMessage()), e, message));
+      return;
+    }
+    if (message.partition() != null && !partitionExists(message)) {
+      return;
+    }
+    permits.acquireUninterruptibly();
     try {
       producer.send(record, (metadata, exception) -> completed(message, metadata, exception));
-    } catch (IllegalArgumentException e) {
-      permits.release();
-      offerError(new Failure(ErrorKind.INVALID_MESSAGE, e.getMessage(), e, message));
     } catch (RuntimeException e) {
       permits.release();
       offerError(new Failure(ErrorKind.SEND_FAILED, "could not send: " + e, e, message));
     }
   }
 
+  /**
+   * Whether the message's partition exists, as far as the client's metadata knows; reports the
+   * message when not. Without this check Kafka's {@code send} would block the loop for {@code
+   * max.block.ms} waiting for the partition to appear.
+   */
+  private boolean partitionExists(Message<K, V> message) {
+    List<PartitionInfo> partitions;
+    try {
+      partitions = producer.partitionsFor(message.topic());
+    } catch (RuntimeException e) {
+      offerError(new Failure(ErrorKind.SEND_FAILED, "could not send: " + e, e, message));
+      return false;
+    }
+    int partition = message.partition();
+    if (partition < partitions.size()) {
+      return true;
+    }
+    offerError(
+        new Failure(
+            ErrorKind.INVALID_MESSAGE,
+            "partition "
+                + partition
+                + " does not exist: topic '"
+                + message.topic()
+                + "' has "
+                + partitions.size()
+                + " partitions (0 to "
+                + (partitions.size() - 1)
+                + ")",
+            null,
+            message));
+    return false;
+  }
+
   private static <T> byte[] serialize(Serializer<T> serializer, String topic, T data) {
     return data == null ? null : serializer.serialize(topic, data);
   }
 
-  private static Object messageOr(Message<?, ?> message, Object origin) {
-    return message != null ? message : origin;
-  }
-
   private static String invalidReason(Message<?, ?> message) {
-    if (message == null) {
-      return "the message is null";
-    }
     if (message.topic() == null || message.topic().isBlank()) {
       return "the message has no topic";
     }
@@ -315,42 +521,42 @@ public final class SendLoop<I, K, V> {
     if (message.partition() != null && message.partition() < 0) {
       return "the partition must be 0 or more, was " + message.partition();
     }
+    if (message.timestamp() != null && message.timestamp().isBefore(Instant.EPOCH)) {
+      return "the timestamp must not be before " + Instant.EPOCH + ", was " + message.timestamp();
+    }
     return null;
   }
 
-  /** Kafka's callback, on its I/O thread: never blocks. */
+  /** Kafka's callback, on its I/O thread (or on the loop's, for an early failure): never blocks. */
   private void completed(Message<K, V> message, RecordMetadata metadata, Exception exception) {
-    if (exception == null) {
-      if (wantData) {
-        emitter.offer(
-            new Event.Data<>(
-                new Sent<>(
-                    message,
-                    metadata.topic(),
-                    metadata.partition(),
-                    metadata.offset(),
-                    metadata.hasTimestamp() ? Instant.ofEpochMilli(metadata.timestamp()) : null,
-                    metadata.serializedKeySize(),
-                    metadata.serializedValueSize())));
-      } else {
-        permits.release();
-      }
-    } else if (wantErrors) {
+    if (exception != null) {
+      log.debug("send failed: {}", exception.toString());
       emitter.offer(
           new Event.Error<>(
               new Failure(ErrorKind.SEND_FAILED, "send failed: " + exception, exception, message)));
+    } else if (wantData) {
+      emitter.offer(
+          new Event.Data<>(
+              new Sent<>(
+                  message,
+                  metadata.topic(),
+                  metadata.partition(),
+                  metadata.offset(),
+                  metadata.hasTimestamp() ? Instant.ofEpochMilli(metadata.timestamp()) : null,
+                  metadata.serializedKeySize(),
+                  metadata.serializedValueSize())));
     } else {
-      log.debug("send failed (errors are not in the output policy): {}", exception.toString());
       permits.release();
     }
   }
 
-  private void offerError(Failure failure) throws InterruptedException {
+  private void offerError(Failure failure) {
     emitter.offerBlocking(new Event.Error<>(failure));
   }
 
-  private void execute(Operation<?> operation, Request<?> request) throws InterruptedException {
-    drainInput();
+  private void execute(Operation<?> operation, Request<?> request) {
+    // Inputs accepted before the operation are in the input channel's buffer, at its head.
+    drainInput(settings.inputBufferSize());
     try {
       switch (operation) {
         case Operation.PartitionsFor(String topic) -> {
@@ -369,7 +575,7 @@ public final class SendLoop<I, K, V> {
         }
         case Operation.Metrics() ->
             reply(request, operation, KafkaData.metrics(producer.metrics()));
-        case Operation.Close() -> close(request);
+        case Operation.Close() -> close(request, true);
         default ->
             reply(
                 request,
@@ -390,11 +596,11 @@ public final class SendLoop<I, K, V> {
     if (request != null) {
       request.complete(value);
     } else {
-      emitter.offer(new Event.Result<>(operation, value));
+      emitter.offerBlocking(new Event.Result<>(operation, value));
     }
   }
 
-  private void reply(Request<?> request, Failure failure) throws InterruptedException {
+  private void reply(Request<?> request, Failure failure) {
     if (request != null) {
       request.reply().completeExceptionally(new GregorException(failure));
     } else {
@@ -402,17 +608,26 @@ public final class SendLoop<I, K, V> {
     }
   }
 
-  /** The orderly close: see the class comment. */
-  private void close(Request<?> request) throws InterruptedException {
+  /**
+   * The orderly close: see the class comment. {@code announce}: whether a close result precedes EOF
+   * (not when the loop closes on its own).
+   */
+  private void close(Request<?> request, boolean announce) {
+    liftInFlightLimit();
     input.doneOrClosed();
-    drainInput();
+    if (state == State.RUNNING) {
+      drainFinishedInput();
+    }
     finishTransducer();
-    closeNow(request);
+    closeNow(request, announce, "not sent: the producer closed before sending it");
   }
 
-  private void closeNow(Request<?> request) {
-    closed = true;
+  private void closeNow(Request<?> request, boolean announce, String notSentReason) {
+    state = State.CLOSED;
+    liftInFlightLimit();
     input.doneOrClosed();
+    // Empty after an orderly close; after a failure, what was accepted and not yet taken.
+    reportNotSent(notSentReason, true);
     try {
       producer.close(settings.closeTimeout());
     } catch (RuntimeException e) {
@@ -423,36 +638,32 @@ public final class SendLoop<I, K, V> {
     }
     control.doneOrClosed();
     failPendingRequests();
-    Operation.Close close = new Operation.Close();
+    if (announce) {
+      emitter.offerUnheld(new Event.Result<>(new Operation.Close(), null));
+    }
+    emitter.offerUnheld(new Event.Eof<>());
     if (request != null) {
       request.complete(null);
     }
-    emitter.offer(new Event.Result<>(close, null));
-    emitter.offer(new Event.Eof<>());
   }
 
-  /** Operations that arrived after close get an error, never silence. */
+  /** Operations that arrived after close get an error, never silence; a late close, its result. */
   private void failPendingRequests() {
-    while (true) {
-      Object next;
-      try {
-        next = Select.selectOrClosed(control.receiveClause(), Select.defaultClause(NOTHING));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-      if (next == NOTHING || next instanceof ChannelClosed) {
-        return;
-      }
+    for (Object next = receiveFinished(control);
+        !(next instanceof ChannelClosed);
+        next = receiveFinished(control)) {
       Operation<?> operation =
           next instanceof Request<?> r ? r.operation() : next instanceof Operation<?> o ? o : null;
       Failure failure =
-          new Failure(ErrorKind.INVALID_OPERATION, "the producer is closed", null, operation);
+          new Failure(ErrorKind.INVALID_OPERATION, "the producer is closed", null, next);
       if (next instanceof Request<?> r) {
         if (operation instanceof Operation.Close) {
           r.complete(null);
         } else {
-          r.reply().completeExceptionally(new GregorException(failure));
+          r.reply()
+              .completeExceptionally(
+                  new GregorException(
+                      new Failure(failure.kind(), failure.message(), null, operation)));
         }
       } else {
         emitter.offerUnheld(new Event.Error<>(failure));

@@ -19,12 +19,26 @@ import java.util.List;
  * }</pre>
  *
  * <p>Sending never waits for the broker: results arrive on the output as {@link Event.Data} events
- * carrying a {@link Sent} (when DATA is in the output policy) or {@link Event.Error} events. When
- * the output channel is full, or Kafka's buffer is, the producer stops taking input, so memory
- * stays bounded. Closing (the {@link Operation.Close} operation, {@link #close()}, or finishing the
+ * carrying a {@link Sent} (when DATA is in the output policy) or {@link Event.Error} events, one
+ * per message. Errors never end the stream: an invalid message, a serializer or transducer that
+ * throws, a send Kafka rejects, a bad operation each become an error event naming what failed.
+ *
+ * <p><b>Backpressure.</b> When the output channel is full (nobody reads it), or Kafka's buffer is,
+ * the producer stops taking input: {@code input().send} then waits, so memory stays bounded by the
+ * buffer sizes and {@link ProducerSettings#maxInFlight()}. Read the output (or leave DATA out of
+ * the policy) to keep it moving. The direct calls ({@link #flush()}, {@link #metrics()}, ...) also
+ * wait for their turn behind the inputs; {@link #close()} does not need a reader.
+ *
+ * <p><b>Closing</b> (the {@link Operation.Close} operation, {@link #close()}, or finishing the
  * input channel with {@code input().done()}) sends everything accepted so far, runs the
  * transducer's finisher, emits the close result and {@link Event.Eof}, and finishes every channel;
- * later sends fail at once.
+ * later sends fail at once. A transducer that stops early (such as {@link Transducers#take}) makes
+ * the producer report {@link ErrorKind#TRANSDUCER_STOPPED} and finish the input channel (accepted
+ * inputs it will not send are reported as {@link ErrorKind#NOT_SENT}); operations still work until
+ * close.
+ *
+ * <p>The direct calls must not be made from the producer's own thread (inside a transducer or a
+ * serializer): they would wait for themselves, so they throw instead.
  *
  * @param <I> what the input channel takes: {@code Message<K, V>} without a transducer
  */
@@ -85,8 +99,9 @@ public final class Producer<I, K, V> implements AutoCloseable {
   }
 
   /**
-   * Closes in order (see the class comment) and returns once the Kafka producer is closed. The
-   * close result and EOF still go to the output; calling it again does nothing.
+   * Closes in order (see the class comment) and returns once the Kafka producer is closed, even
+   * when nobody reads the output. The close result and EOF still go to the output, after the
+   * results of every accepted message; calling it again does nothing.
    */
   @Override
   public void close() {

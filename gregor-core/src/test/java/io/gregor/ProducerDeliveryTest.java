@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gregor.embedded.EmbeddedKafka;
 import io.gregor.embedded.KafkaExtension;
 import io.gregor.embedded.TestNames;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
@@ -17,6 +19,47 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(KafkaExtension.class)
 @Timeout(120)
 class ProducerDeliveryTest {
+
+  @Test
+  void send_messageWithEveryField_arrivesAsGivenAndItsDataEventSaysWhere(
+      EmbeddedKafka kafka, TestNames names) throws Exception {
+    // given
+    String topic = names.topic();
+    kafka.createTopic(topic, 3);
+    var producer =
+        Producer.create(
+            ProducerSettings.create(kafka.bootstrapServers(), Codecs.string(), Codecs.string())
+                .withOutputPolicy(EventType.DATA, EventType.ERROR));
+    Instant timestamp = Instant.parse("2024-02-29T12:00:00.123Z");
+    var message =
+        Message.<String, String>of(topic, "key", "value")
+            .withPartition(2)
+            .withTimestamp(timestamp)
+            .withHeader("source", "test")
+            .withHeader(new Header("empty", null));
+
+    // when
+    producer.input().send(message);
+
+    // then: the data event carries the message and where it landed
+    var event = Outputs.next(producer.output());
+    assertThat(event)
+        .isEqualTo(new Event.Data<>(new Sent<>(message, topic, 2, 0, timestamp, 3, 5)));
+    producer.close();
+    // and the topic holds it as given
+    var records = TopicReader.readAll(kafka, topic, Codecs.string(), Codecs.string());
+    assertThat(records)
+        .singleElement()
+        .satisfies(
+            record -> {
+              assertThat(record.partition()).isEqualTo(2);
+              assertThat(record.key()).isEqualTo("key");
+              assertThat(record.value()).isEqualTo("value");
+              assertThat(record.timestamp()).isEqualTo(timestamp.toEpochMilli());
+              assertThat(headers(record.headers()))
+                  .containsExactly(Header.of("source", "test"), new Header("empty", null));
+            });
+  }
 
   @Test
   void send_manyMessagesWithOneKey_keepTheirOrderInThePartition(
@@ -103,5 +146,9 @@ class ProducerDeliveryTest {
     assertThat(data).isEqualTo(count);
     assertThat(IntStream.of(outcomes).filter(n -> n != 1).count()).isZero();
     assertThat(TopicReader.count(kafka, topic)).isEqualTo(count);
+  }
+
+  private static List<Header> headers(org.apache.kafka.common.header.Headers headers) {
+    return Arrays.stream(headers.toArray()).map(h -> new Header(h.key(), h.value())).toList();
   }
 }

@@ -95,7 +95,7 @@ public final class SendLoop<I, K, V> {
   /** The input currently in the transducer, named by its error events. */
   private Object currentInput;
 
-  /** The input or message being handled, named by the error event if the loop fails. */
+  /** The input, message or operation being handled, named by the error event if the loop fails. */
   private Object inProgress;
 
   /** Starts a producer; the settings must have been validated. */
@@ -218,6 +218,7 @@ public final class SendLoop<I, K, V> {
   }
 
   private void runOnce() {
+    inProgress = null;
     if (Thread.interrupted()) {
       interrupted();
       return;
@@ -557,6 +558,7 @@ public final class SendLoop<I, K, V> {
   private void execute(Operation<?> operation, Request<?> request) {
     // Inputs accepted before the operation are in the input channel's buffer, at its head.
     drainInput(settings.inputBufferSize());
+    inProgress = operation;
     try {
       switch (operation) {
         case Operation.PartitionsFor(String topic) -> {

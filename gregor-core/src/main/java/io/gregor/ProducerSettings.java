@@ -26,8 +26,9 @@ import org.apache.kafka.common.serialization.Serializer;
  * @param inputBufferSize how many inputs the input channel holds before {@code send} blocks
  * @param outputBufferSize how many events the output channel holds before the producer stops taking
  *     input
- * @param maxInFlight how many sent messages may await their result at once; bounds memory when
- *     nobody reads the output
+ * @param maxInFlight how many outcomes may be pending at once: sent messages awaiting Kafka's
+ *     answer, and events awaiting room in the output (1 to {@value #MAX_IN_FLIGHT_LIMIT}); bounds
+ *     memory when nobody reads the output
  * @param outputPolicy the events wanted on the output channel; {@link EventType#EOF} is always
  *     added
  * @param closeTimeout how long close waits for accepted messages to be sent
@@ -53,6 +54,9 @@ public record ProducerSettings<I, K, V>(
 
   /** Default {@link #maxInFlight()}. */
   public static final int DEFAULT_MAX_IN_FLIGHT = 32_768;
+
+  /** The largest {@link #maxInFlight()}. */
+  public static final int MAX_IN_FLIGHT_LIMIT = 1 << 24;
 
   /** Default {@link #closeTimeout()}. */
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
@@ -210,6 +214,12 @@ public record ProducerSettings<I, K, V>(
     Settings.requireAtLeast("producer", "inputBufferSize", inputBufferSize, 1);
     Settings.requireAtLeast("producer", "outputBufferSize", outputBufferSize, 1);
     Settings.requireAtLeast("producer", "maxInFlight", maxInFlight, 1);
+    Settings.require(
+        maxInFlight <= MAX_IN_FLIGHT_LIMIT,
+        "producer setting 'maxInFlight' must be at most "
+            + MAX_IN_FLIGHT_LIMIT
+            + ", was "
+            + maxInFlight);
     Settings.requirePositive("producer", "closeTimeout", closeTimeout);
     return this;
   }

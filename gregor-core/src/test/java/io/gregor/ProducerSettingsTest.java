@@ -46,6 +46,8 @@ class ProducerSettingsTest {
         Arguments.of("input buffer of 0", VALID.withInputBufferSize(0), "inputBufferSize"),
         Arguments.of("output buffer of -1", VALID.withOutputBufferSize(-1), "outputBufferSize"),
         Arguments.of("no messages in flight", VALID.withMaxInFlight(0), "maxInFlight"),
+        Arguments.of(
+            "too many messages in flight", VALID.withMaxInFlight(Integer.MAX_VALUE), "maxInFlight"),
         Arguments.of("zero close timeout", VALID.withCloseTimeout(Duration.ZERO), "closeTimeout"),
         Arguments.of("no close timeout", VALID.withCloseTimeout(null), "closeTimeout"));
   }

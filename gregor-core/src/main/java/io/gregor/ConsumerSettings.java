@@ -194,10 +194,48 @@ public record ConsumerSettings<K, V, T>(
     Settings.require(valueDeserializer != null, "consumer setting 'valueDeserializer' is required");
     Settings.requireAtLeast("consumer", "outputBufferSize", outputBufferSize, 1);
     Settings.requirePositive("consumer", "closeTimeout", closeTimeout);
+    requireBoolean(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
+    requireNumber(ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG, 0);
+    requireNumber(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
     Settings.require(
         topics == null || kafka.get(ConsumerConfig.GROUP_ID_CONFIG) != null,
         "consumer setting 'topics' needs a group id ('group.id' in 'kafka'): Kafka subscribes"
             + " only within a group; without one, assign partitions with Operation.Assign");
     return this;
+  }
+
+  // Gregor reads these Kafka entries itself (it commits and applies backpressure), so it checks
+  // them here rather than let the Kafka client see them first.
+
+  private void requireBoolean(String key) {
+    Object value = kafka.get(key);
+    Settings.require(
+        value == null
+            || value instanceof Boolean
+            || value.toString().equalsIgnoreCase("true")
+            || value.toString().equalsIgnoreCase("false"),
+        "consumer setting 'kafka' entry '" + key + "' must be true or false, was '" + value + "'");
+  }
+
+  private void requireNumber(String key, int min) {
+    Object value = kafka.get(key);
+    if (value == null) {
+      return;
+    }
+    long number;
+    try {
+      number = Long.parseLong(value.toString().trim());
+    } catch (NumberFormatException e) {
+      number = Long.MIN_VALUE;
+    }
+    Settings.require(
+        number >= min && number <= Integer.MAX_VALUE,
+        "consumer setting 'kafka' entry '"
+            + key
+            + "' must be a whole number of at least "
+            + min
+            + ", was '"
+            + value
+            + "'");
   }
 }

@@ -12,7 +12,10 @@ public enum ErrorKind {
   DESERIALIZATION,
   /** The transducer threw on an input; later inputs still flow. */
   TRANSDUCER,
-  /** The transducer stopped early; the producer takes no more input. */
+  /**
+   * The transducer stopped early: the producer takes no more input; the consumer delivers no more
+   * records (its partitions stay paused, and records not delivered are not committed).
+   */
   TRANSDUCER_STOPPED,
   /** Input the producer accepted but could not send because it stopped taking input. */
   NOT_SENT,

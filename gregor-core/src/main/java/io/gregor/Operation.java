@@ -51,7 +51,10 @@ public sealed interface Operation<R> permits ProducerOperation, ConsumerOperatio
   /** Consumer: drop the subscription (and the partitions it brought). */
   record Unsubscribe() implements ConsumerOperation<Void> {}
 
-  /** Consumer: the topics subscribed to by name ({@code [pattern]} for a pattern subscription). */
+  /**
+   * Consumer: the topics subscribed to (for a pattern subscription, the topics it has matched so
+   * far); empty when there is no subscription.
+   */
   record Subscriptions() implements ConsumerOperation<Set<String>> {}
 
   /**

@@ -16,12 +16,18 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Each kind of failure becomes an error event (or a direct call's exception) and the loop goes on.
@@ -120,6 +126,41 @@ class ConsumerErrorsTest {
     }
   }
 
+  @ParameterizedTest
+  @MethodSource("partitionOperations")
+  void partitionOperation_onAPartitionNotAssigned_isANoSubscriptionError(
+      Function<TopicPartition, ConsumerOperation<?>> operationOn,
+      EmbeddedKafka kafka,
+      TestNames names)
+      throws InterruptedException {
+    // given
+    kafka.createTopic(names.topic(), 1);
+    var operation = operationOn.apply(new TopicPartition(names.topic(), 0));
+    try (var consumer = Consumer.create(stringSettings(kafka, names))) {
+
+      // when
+      consumer.control().send(operation);
+
+      // then
+      Failure failure = nextError(consumer.output());
+      assertThat(failure.kind()).isEqualTo(ErrorKind.NO_SUBSCRIPTION);
+      assertThat(failure.subject()).isEqualTo(operation);
+    }
+  }
+
+  static Stream<Arguments> partitionOperations() {
+    return Stream.of(
+        operation("position", Operation.Position::new),
+        operation("seek", partition -> new Operation.Seek(partition, 0)),
+        operation("pause", partition -> new Operation.Pause(Set.of(partition))),
+        operation("seek to end", partition -> new Operation.SeekToEnd(Set.of())));
+  }
+
+  private static Arguments operation(
+      String name, Function<TopicPartition, ConsumerOperation<?>> operationOn) {
+    return Arguments.argumentSet(name, operationOn);
+  }
+
   @Test
   void subscribe_withoutAGroup_isAnInvalidOperationError(EmbeddedKafka kafka, TestNames names) {
     // given
@@ -137,6 +178,30 @@ class ConsumerErrorsTest {
                 assertThat(e.failure().kind()).isEqualTo(ErrorKind.INVALID_OPERATION);
                 assertThat(e.failure().message()).contains("group.id");
               });
+    }
+  }
+
+  @Test
+  void assign_whileSubscribed_isAnError_andLeavesThePartitionsAsTheyWere(
+      EmbeddedKafka kafka, TestNames names) throws InterruptedException {
+    // given: a subscribed consumer with a paused partition
+    kafka.createTopic(names.topic(), 2);
+    var zero = new TopicPartition(names.topic(), 0);
+    var one = new TopicPartition(names.topic(), 1);
+    try (var consumer = Consumer.create(stringSettings(kafka, names).withTopics(names.topic()))) {
+      ConsumerTesting.awaitAssignment(consumer.output());
+      consumer.pause(Set.of(zero));
+      var assign = new Operation.Assign(Set.of(one));
+
+      // when
+      consumer.control().send(assign);
+
+      // then
+      Failure failure = nextError(consumer.output());
+      assertThat(failure.kind()).isEqualTo(ErrorKind.INVALID_OPERATION);
+      assertThat(failure.subject()).isEqualTo(assign);
+      assertThat(consumer.assignment()).containsExactlyInAnyOrder(zero, one);
+      assertThat(consumer.paused()).containsExactly(zero);
     }
   }
 

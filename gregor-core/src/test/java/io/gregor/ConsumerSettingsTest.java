@@ -72,6 +72,36 @@ class ConsumerSettingsTest {
   }
 
   @Test
+  void create_withAnAutoCommitFlagThatIsNotABoolean_namesTheEntry() {
+    var settings = VALID.withKafka("enable.auto.commit", "yes");
+
+    assertThatThrownBy(() -> Consumer.create(settings))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("enable.auto.commit")
+        .hasMessageContaining("true or false");
+  }
+
+  @Test
+  void create_withANegativeAutoCommitInterval_namesTheEntry() {
+    var settings = VALID.withKafka("auto.commit.interval.ms", -1);
+
+    assertThatThrownBy(() -> Consumer.create(settings))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("auto.commit.interval.ms")
+        .hasMessageContaining("at least 0");
+  }
+
+  @Test
+  void create_withMaxPollRecordsThatIsNotANumber_namesTheEntry() {
+    var settings = VALID.withKafka("max.poll.records", "many");
+
+    assertThatThrownBy(() -> Consumer.create(settings))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("max.poll.records")
+        .hasMessageContaining("'many'");
+  }
+
+  @Test
   void outputPolicy_alwaysHasDataAndEof() {
     var settings = VALID.withOutputPolicy(EventType.ERROR);
 

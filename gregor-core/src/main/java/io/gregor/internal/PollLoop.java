@@ -127,11 +127,13 @@ public final class PollLoop<K, V, T> {
     Map<String, Object> kafka = new HashMap<>(settings.kafka());
     this.autoCommit =
         Boolean.parseBoolean(
-            String.valueOf(kafka.getOrDefault(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "true")));
+            String.valueOf(kafka.getOrDefault(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "true"))
+                .trim());
     this.autoCommitIntervalMs =
         Long.parseLong(
             String.valueOf(
-                kafka.getOrDefault(ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG, "5000")));
+                    kafka.getOrDefault(ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG, "5000"))
+                .trim());
     this.hasGroup = kafka.get(ConsumerConfig.GROUP_ID_CONFIG) != null;
     // Gregor commits itself, and only what the reader has received.
     kafka.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -143,7 +145,8 @@ public final class PollLoop<K, V, T> {
     this.output = new ReceiptCountingSource<>(outputChannel);
     int maxPollRecords =
         Integer.parseInt(
-            String.valueOf(kafka.getOrDefault(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500")));
+            String.valueOf(kafka.getOrDefault(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500"))
+                .trim());
     this.pauseAbove = Math.max(settings.outputBufferSize(), maxPollRecords);
     this.deliverer =
         new Deliverer<>(
@@ -247,6 +250,7 @@ public final class PollLoop<K, V, T> {
       handle(records);
     }
     flushBatch();
+    collectReceived(); // keeps the markers to the events not yet received
     autoCommitIfDue();
   }
 
@@ -448,9 +452,11 @@ public final class PollLoop<K, V, T> {
 
   private void applyBackpressure() {
     long queued = deliverer.queued();
-    if (backpressurePaused.isEmpty() && queued > pauseAbove) {
+    if (queued > pauseAbove) {
+      // Every assigned partition not paused yet, including any assigned since the last pause.
       Set<TopicPartition> toPause = new HashSet<>(consumer.assignment());
       toPause.removeAll(userPaused);
+      toPause.removeAll(backpressurePaused);
       if (!toPause.isEmpty()) {
         consumer.pause(toPause);
         backpressurePaused.addAll(toPause);
@@ -663,14 +669,20 @@ public final class PollLoop<K, V, T> {
     return switch (e) {
       case AuthorizationException _ -> ErrorKind.AUTHORIZATION;
       case AuthenticationException _ -> ErrorKind.AUTHENTICATION;
-      case IllegalStateException s
-          when String.valueOf(s.getMessage()).contains("No current assignment")
-              || String.valueOf(s.getMessage()).contains("not subscribed") ->
+      case IllegalStateException s when needsAssignment(s.getMessage()) ->
           ErrorKind.NO_SUBSCRIPTION;
       case IllegalStateException _ -> ErrorKind.INVALID_OPERATION;
       case IllegalArgumentException _ -> ErrorKind.INVALID_OPERATION;
       default -> ErrorKind.OPERATION_FAILED;
     };
+  }
+
+  /** Whether Kafka refused an operation on a partition this consumer has not been assigned. */
+  private static boolean needsAssignment(String message) {
+    return message != null
+        && (message.contains("No current assignment")
+            || message.contains("assigned to this consumer")
+            || message.contains("not subscribed"));
   }
 
   private static final class OperationFailure extends RuntimeException {
@@ -734,11 +746,11 @@ public final class PollLoop<K, V, T> {
       }
       case Operation.Assignment() -> Set.copyOf(consumer.assignment());
       case Operation.Assign(Set<TopicPartition> partitions) -> {
-        commitReceived(consumer.assignment(), settings.closeTimeout());
         Set<TopicPartition> dropped = new HashSet<>(consumer.assignment());
         dropped.removeAll(partitions);
+        commitReceived(dropped, settings.closeTimeout());
+        consumer.assign(partitions); // throws while subscribed: then nothing is forgotten
         forget(dropped);
-        consumer.assign(partitions);
         yield null;
       }
       case Operation.Seek(TopicPartition partition, long offset) -> {

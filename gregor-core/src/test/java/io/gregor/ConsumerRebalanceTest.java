@@ -18,13 +18,16 @@ import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Two consumers in one group: partitions move from the first to the second, each says so with
- * rebalance events, and between them they receive every record.
+ * rebalance events, and between them they receive every record. With both group protocols: the
+ * classic one (eager here: everything is revoked, then reassigned) and KIP-848's consumer protocol
+ * (incremental: only what moves is revoked).
  */
 @ExtendWith(KafkaExtension.class)
 @Timeout(90)
@@ -36,36 +39,31 @@ class ConsumerRebalanceTest {
   /** An event and which consumer it came from. */
   private record Seen(String consumer, Event<Received<String, String>> event) {}
 
-  @Test
+  @ParameterizedTest
+  @ValueSource(strings = {"classic", "consumer"})
   void secondConsumerJoining_movesPartitions_withRebalanceEvents_andNoRecordIsLost(
-      EmbeddedKafka kafka, TestNames names) throws InterruptedException {
+      String groupProtocol, EmbeddedKafka kafka, TestNames names) throws InterruptedException {
     // given: a first consumer reading a backlog
     kafka.createTopic(names.topic(), PARTITIONS);
-    produceBatch(kafka, names, 0, BEFORE);
     var settings =
         ConsumerTesting.stringSettings(kafka, names)
             .withOutputBufferSize(100)
             .withKafka("max.poll.records", 100)
+            .withKafka("group.protocol", groupProtocol)
             .withTopics(names.topic());
+    if (groupProtocol.equals("classic")) {
+      // members learn of a rebalance by heartbeat: sooner than the default 3 s
+      settings = settings.withKafka("heartbeat.interval.ms", 500);
+    }
     Set<String> values = new HashSet<>();
     List<Seen> rebalances = new ArrayList<>();
+    produceBatch(kafka, names, 0, BEFORE);
     try (var first = Consumer.create(settings)) {
       readUntil(first, null, values, rebalances, () -> values.size() >= BEFORE / 4);
 
       // when: a second joins, and more records come
       try (var second = Consumer.create(settings)) {
-        readUntil(
-            first,
-            second,
-            values,
-            rebalances,
-            () ->
-                rebalances.stream()
-                    .anyMatch(
-                        seen ->
-                            seen.consumer().equals("second")
-                                && seen.event() instanceof Event.Rebalance<?> r
-                                && r.kind() == RebalanceKind.ASSIGNED));
+        readUntil(first, second, values, rebalances, () -> assigned(rebalances, "second"));
         produceBatch(kafka, names, BEFORE, AFTER);
         readUntil(first, second, values, rebalances, () -> values.size() == BEFORE + AFTER);
 
@@ -87,6 +85,15 @@ class ConsumerRebalanceTest {
     }
     // and no record was lost across the rebalance (duplicates are allowed)
     assertThat(values).hasSize(BEFORE + AFTER);
+  }
+
+  private static boolean assigned(List<Seen> rebalances, String consumer) {
+    return rebalances.stream()
+        .anyMatch(
+            seen ->
+                seen.consumer().equals(consumer)
+                    && seen.event() instanceof Event.Rebalance<?> r
+                    && r.kind() == RebalanceKind.ASSIGNED);
   }
 
   private static void assertRebalance(Seen seen, String consumer, RebalanceKind kind) {

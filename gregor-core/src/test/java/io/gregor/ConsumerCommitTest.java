@@ -8,6 +8,8 @@ import static io.gregor.ConsumerTesting.stringSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.softwaremill.jox.Channel;
+import com.softwaremill.jox.Select;
 import io.gregor.embedded.EmbeddedKafka;
 import io.gregor.embedded.KafkaExtension;
 import io.gregor.embedded.TestNames;
@@ -83,6 +85,36 @@ class ConsumerCommitTest {
           .extractingByKey(zero)
           .extracting(OffsetAndMetadata::offset)
           .isEqualTo(3L);
+    }
+  }
+
+  @Test
+  void commit_countsEventsTakenThroughASelect(EmbeddedKafka kafka, TestNames names)
+      throws InterruptedException {
+    // given
+    kafka.createTopic(names.topic(), 1);
+    produceStrings(kafka, names.topic(), 0, 100);
+    var zero = new TopicPartition(names.topic(), 0);
+    Channel<String> elsewhere = Channel.newBufferedChannel(1);
+    try (var consumer =
+        Consumer.create(
+            stringSettings(kafka, names)
+                .withKafka("enable.auto.commit", false)
+                .withOutputBufferSize(10)
+                .withTopics(names.topic()))) {
+      int taken = 0;
+      while (taken < 5) {
+        if (Select.select(consumer.output().receiveClause(), elsewhere.receiveClause())
+            instanceof Event.Data<?>) {
+          taken++;
+        }
+      }
+
+      // when
+      var committed = consumer.commit();
+
+      // then
+      assertThat(committed).isEqualTo(Map.of(zero, new OffsetAndMetadata(5)));
     }
   }
 

@@ -15,6 +15,7 @@ import com.softwaremill.jox.ChannelDone;
 import io.gregor.embedded.EmbeddedKafka;
 import io.gregor.embedded.KafkaExtension;
 import io.gregor.embedded.TestNames;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -218,5 +219,32 @@ class ConsumerWalkthroughTest {
             GregorException.class,
             e -> assertThat(e.failure().kind()).isEqualTo(ErrorKind.INVALID_OPERATION));
     consumer.close(); // a second close does nothing
+  }
+
+  @Test
+  void close_calledDirectly_leavesTheUnreadEventsThenTheResultThenEof(
+      EmbeddedKafka kafka, TestNames names) throws InterruptedException {
+    // given: records fetched but not read
+    kafka.createTopic(names.topic(), 1);
+    produceStrings(kafka, names.topic(), 0, 3);
+    var consumer = Consumer.create(stringSettings(kafka, names).withTopics(names.topic()));
+    var early = new ArrayList<Event<Received<String, String>>>();
+    data(consumer.output(), 1, early);
+
+    // when
+    consumer.close();
+
+    // then
+    var rest = new ArrayList<Event<Received<String, String>>>();
+    assertThat(data(consumer.output(), 2, rest))
+        .extracting(Received::offset)
+        .containsExactly(1L, 2L);
+    Event<Received<String, String>> event;
+    while ((event = next(consumer.output())) instanceof Event.Rebalance<?>) {
+      // the revocation at close
+    }
+    assertThat(event).isEqualTo(new Event.Result<>(new Operation.Close(), null));
+    assertThat(next(consumer.output())).isEqualTo(new Event.Eof<>());
+    assertThat(consumer.output().receiveOrClosed()).isInstanceOf(ChannelDone.class);
   }
 }

@@ -8,6 +8,10 @@ import static io.gregor.ConsumerTesting.stringSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.softwaremill.jox.Sink;
 import io.gregor.embedded.EmbeddedKafka;
 import io.gregor.embedded.KafkaExtension;
@@ -28,6 +32,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * Each kind of failure becomes an error event (or a direct call's exception) and the loop goes on.
@@ -283,6 +288,32 @@ class ConsumerErrorsTest {
                 assertThat(failure.cause()).hasMessage("no twos");
                 assertThat(failure.message()).contains(names.topic() + "-0@2");
               });
+    }
+  }
+
+  @Test
+  void close_ofAnIdleConsumerWithoutSubscription_endsTheLoopWithoutAFailure(
+      EmbeddedKafka kafka, TestNames names) {
+    // given: in a group, nothing subscribed, an automatic commit due at every turn of the loop
+    var appender = new ListAppender<ILoggingEvent>();
+    var logger = (Logger) LoggerFactory.getLogger("io.gregor");
+    appender.start();
+    logger.addAppender(appender);
+    try {
+      var consumer =
+          Consumer.create(stringSettings(kafka, names).withKafka("auto.commit.interval.ms", 1));
+      consumer.subscriptions();
+
+      // when
+      consumer.close();
+      consumer.close(); // returns when the loop has ended
+
+      // then
+      assertThat(appender.list)
+          .filteredOn(event -> event.getLevel().isGreaterOrEqual(Level.WARN))
+          .isEmpty();
+    } finally {
+      logger.detachAppender(appender);
     }
   }
 

@@ -246,6 +246,9 @@ public final class PollLoop<K, V, T> {
     flushBatch();
     applyBackpressure();
     ConsumerRecords<byte[], byte[]> records = poll();
+    if (closed) {
+      return; // an operation run while waiting (no subscription, or after a failed poll) closed
+    }
     if (records != null && !records.isEmpty()) {
       handle(records);
     }

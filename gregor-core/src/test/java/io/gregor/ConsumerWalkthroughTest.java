@@ -9,6 +9,7 @@ import static io.gregor.ConsumerTesting.produceStrings;
 import static io.gregor.ConsumerTesting.stringSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.softwaremill.jox.ChannelClosed;
 import com.softwaremill.jox.ChannelDone;
@@ -133,9 +134,9 @@ class ConsumerWalkthroughTest {
       assertThat(data(consumer.output(), 3))
           .extracting(Received::topic, Received::value)
           .containsExactly(
-              org.assertj.core.groups.Tuple.tuple(names.topic("matched"), "value-0"),
-              org.assertj.core.groups.Tuple.tuple(names.topic("matched"), "value-1"),
-              org.assertj.core.groups.Tuple.tuple(names.topic("matched"), "value-2"));
+              tuple(names.topic("matched"), "value-0"),
+              tuple(names.topic("matched"), "value-1"),
+              tuple(names.topic("matched"), "value-2"));
       consumer.control().send(new Operation.Subscriptions());
       assertThat(nextResult(consumer.output(), new Operation.Subscriptions()))
           .isEqualTo(Set.of(names.topic("matched")));

@@ -36,6 +36,15 @@ import org.apache.kafka.common.TopicPartition;
  * buffer; when partitions are revoked and at close, what was received is committed first. {@link
  * #commit(Map)} commits exactly the offsets given.
  *
+ * <p><b>Errors</b> are events: a record that cannot be deserialized, a transducer that throws, an
+ * operation that fails or a poll Kafka refuses becomes an {@link Event.Error} saying what and where
+ * (a record's {@link Failure.Coordinates}, the {@link Operation}), and the consumer goes on. The
+ * direct-call methods throw a {@link GregorException} carrying the same {@link Failure} instead.
+ *
+ * <p><b>A reader that has had enough</b> may finish the output itself ({@code output().done()}):
+ * the consumer then stops fetching (its partitions stay paused), drops later events and commits
+ * nothing beyond what was received; direct calls and {@link #close()} still work.
+ *
  * @param <T> what data events carry: {@code Received<K, V>} without a transducer
  */
 public final class Consumer<K, V, T> implements AutoCloseable {
@@ -182,9 +191,10 @@ public final class Consumer<K, V, T> implements AutoCloseable {
   }
 
   /**
-   * Commits what was received (when committing automatically), leaves the group and closes; returns
-   * once the Kafka consumer is closed. The close result and EOF still go to the output; calling it
-   * again does nothing.
+   * Commits what was received (when committing automatically), runs the transducer's finisher,
+   * leaves the group and closes; returns once the Kafka consumer is closed, even when nobody reads
+   * the output. Events not yet read, then the close result and EOF, stay on the output for its
+   * reader; calling it again does nothing (it waits until the first close has finished).
    */
   @Override
   public void close() {

@@ -317,6 +317,43 @@ class ConsumerErrorsTest {
     }
   }
 
+  @Test
+  void output_finishedByTheReader_laterEventsAreDropped_uncommitted_andTheConsumerStillCloses(
+      EmbeddedKafka kafka, TestNames names) throws InterruptedException {
+    // given: a reader that has had enough while records keep coming
+    kafka.createTopic(names.topic(), 1);
+    ConsumerTesting.produceStrings(kafka, names.topic(), 0, 100);
+    var appender = new ListAppender<ILoggingEvent>();
+    var logger = (Logger) LoggerFactory.getLogger("io.gregor");
+    appender.start();
+    logger.addAppender(appender);
+    try {
+      var consumer =
+          Consumer.create(
+              stringSettings(kafka, names).withOutputBufferSize(5).withTopics(names.topic()));
+      data(consumer.output(), 1);
+
+      // when
+      consumer.output().done();
+
+      // then
+      assertThat(consumer.subscriptions()).containsExactly(names.topic());
+      consumer.close();
+      consumer.close(); // returns when the loop has ended
+      assertThat(appender.list)
+          .filteredOn(event -> event.getLevel().isGreaterOrEqual(Level.WARN))
+          .isEmpty();
+      try (var admin = ConsumerCommitTest.admin(kafka)) {
+        assertThat(
+                ConsumerCommitTest.committedOffset(
+                    admin, names.group(), new TopicPartition(names.topic(), 0)))
+            .isEqualTo(1L);
+      }
+    } finally {
+      logger.detachAppender(appender);
+    }
+  }
+
   private static byte[] ints(int value) {
     return ByteBuffer.allocate(4).putInt(value).array();
   }

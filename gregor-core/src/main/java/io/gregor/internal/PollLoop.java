@@ -455,7 +455,7 @@ public final class PollLoop<K, V, T> {
 
   private void applyBackpressure() {
     long queued = deliverer.queued();
-    if (queued > pauseAbove) {
+    if (queued > pauseAbove || deliverer.abandoned()) {
       // Every assigned partition not paused yet, including any assigned since the last pause.
       Set<TopicPartition> toPause = new HashSet<>(consumer.assignment());
       toPause.removeAll(userPaused);

@@ -354,6 +354,40 @@ class ConsumerErrorsTest {
     }
   }
 
+  @Test
+  void outputPolicy_ofDataOnly_leavesOutResultsNoticesAndErrors_butNotEof(
+      EmbeddedKafka kafka, TestNames names) throws InterruptedException {
+    // given: a poison record between two good ones
+    kafka.createTopic(names.topic(), 1);
+    produce(
+        kafka,
+        new ByteArraySerializer(),
+        new ByteArraySerializer(),
+        List.of(
+            new ProducerRecord<>(names.topic(), 0, null, ints(1)),
+            new ProducerRecord<>(names.topic(), 0, null, new byte[] {1}),
+            new ProducerRecord<>(names.topic(), 0, null, ints(3))));
+    var consumer =
+        Consumer.create(
+            ConsumerSettings.create(
+                    kafka.bootstrapServers(), names.group(), Codecs.string(), Codecs.ints())
+                .withKafka("auto.offset.reset", "earliest")
+                .withOutputPolicy()
+                .withTopics(names.topic()));
+
+    // when
+    consumer.control().send(new Operation.Subscriptions());
+    var first = ConsumerTesting.next(consumer.output());
+    var second = ConsumerTesting.next(consumer.output());
+    consumer.control().send(new Operation.Close());
+
+    // then: the assignment, the subscriptions' result, the error and the close result are left out
+    assertThat(List.of(first, second))
+        .extracting(event -> ((Event.Data<Received<String, Integer>>) event).value().value())
+        .containsExactly(1, 3);
+    assertThat(ConsumerTesting.next(consumer.output())).isEqualTo(new Event.Eof<>());
+  }
+
   private static byte[] ints(int value) {
     return ByteBuffer.allocate(4).putInt(value).array();
   }

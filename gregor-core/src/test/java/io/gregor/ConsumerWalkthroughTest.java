@@ -144,6 +144,31 @@ class ConsumerWalkthroughTest {
   }
 
   @Test
+  void create_withAPattern_readsEveryMatchingTopic(EmbeddedKafka kafka, TestNames names)
+      throws InterruptedException {
+    // given
+    kafka.createTopic(names.topic("a"), 1);
+    kafka.createTopic(names.topic("b"), 1);
+    produceStrings(kafka, names.topic("a"), 0, 2);
+    produceStrings(kafka, names.topic("b"), 0, 2);
+
+    // when
+    try (var consumer =
+        Consumer.create(
+            stringSettings(kafka, names)
+                .withTopics(Topics.matching(Pattern.quote(names.topic()) + "-[ab]")))) {
+
+      // then
+      assertThat(data(consumer.output(), 4))
+          .extracting(Received::topic)
+          .containsOnly(names.topic("a"), names.topic("b"))
+          .hasSize(4);
+      assertThat(consumer.subscriptions())
+          .containsExactlyInAnyOrder(names.topic("a"), names.topic("b"));
+    }
+  }
+
+  @Test
   void partitionsFor_aTopic_describesEachPartition(EmbeddedKafka kafka, TestNames names)
       throws InterruptedException {
     // given

@@ -9,13 +9,18 @@ import org.slf4j.ILoggerFactory;
 
 /** The Logback half of {@link KafkaLogLevels}; loaded only when Logback is SLF4J's backend. */
 final class LogbackLevels {
-  /** Loggers whose level this class set, so a later start may change them again. */
-  private static final Set<String> ours = ConcurrentHashMap.newKeySet();
+  /** Where a context remembers the loggers whose level this class set, to change them again. */
+  private static final String OURS = LogbackLevels.class.getName();
 
   private LogbackLevels() {}
 
+  /**
+   * Sets each logger of {@code quiet} to its level, or to INFO when {@code verbose}; leaves alone a
+   * logger that has a level the application gave it, unless {@code verbose}.
+   */
   static void apply(ILoggerFactory factory, Map<String, String> quiet, boolean verbose) {
     var context = (LoggerContext) factory;
+    var ours = ours(context);
     quiet.forEach(
         (name, level) -> {
           var logger = context.getLogger(name);
@@ -24,5 +29,17 @@ final class LogbackLevels {
             ours.add(name);
           }
         });
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Set<String> ours(LoggerContext context) {
+    synchronized (context) {
+      var ours = (Set<String>) context.getObject(OURS);
+      if (ours == null) {
+        ours = ConcurrentHashMap.newKeySet();
+        context.putObject(OURS, ours);
+      }
+      return ours;
+    }
   }
 }

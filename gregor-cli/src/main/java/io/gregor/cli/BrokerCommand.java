@@ -22,8 +22,8 @@ import picocli.CommandLine.Spec;
  * {@code gregor broker}: a real Kafka broker (or cluster) in this process, until Ctrl-C or SIGTERM.
  *
  * <p>Prints the bootstrap address on one line to stdout as soon as clients can use it, and nothing
- * else there, so a script can read it (in bash: {@code read -r addr < <(./gregor broker --port 0)});
- * everything else goes to stderr.
+ * else there, so a script can read it (in bash: {@code read -r addr < <(./gregor broker --port
+ * 0)}); everything else goes to stderr.
  */
 @Command(
     name = "broker",

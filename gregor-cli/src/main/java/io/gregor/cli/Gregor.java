@@ -31,7 +31,16 @@ public final class Gregor {
 
   /** Runs the command line and exits with its code. */
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    int status;
+    try {
+      status = commandLine().execute(args);
+    } catch (Error e) {
+      // picocli handles exceptions; an Error (for example a class failing to initialise because a
+      // SIGTERM arrived during the start) still gets one line, not a stack trace.
+      System.err.println("gregor: " + e);
+      status = EXIT_FAILURE;
+    }
+    System.exit(status);
   }
 
   /** The configured command line, for {@link #main} and tests. */

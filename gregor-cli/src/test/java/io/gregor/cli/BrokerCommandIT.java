@@ -64,6 +64,20 @@ class BrokerCommandIT {
   }
 
   @Test
+  void broker_stoppedWhileStarting_stopsCleanly_andLeavesNoData() throws Exception {
+    // given
+    try (var gregor = GregorProcess.start(tmp, "broker", "--port", "0")) {
+      Awaitility.await().atMost(START).until(() -> !gregorTempDirs().isEmpty());
+      // when: most likely before the broker is up
+      gregor.terminate();
+      // then
+      assertThat(gregor.awaitExit(STOP)).isEqualTo(SIGTERM_EXIT);
+      assertThat(String.join("\n", gregor.stderr())).doesNotContain("\tat ");
+      assertThat(gregorTempDirs()).isEmpty();
+    }
+  }
+
+  @Test
   void broker_withADataDir_keepsRecordsAcrossRestarts() throws Exception {
     // given
     var dataDir = tmp.resolve("kafka-data");

@@ -86,8 +86,9 @@ final class Deployment implements AutoCloseable {
   private static Deployment start(Settings settings, Layout layout) {
     HaltGuard.install();
     KafkaLogLevels.apply(settings.verbose());
-    long started = System.nanoTime();
+    long startNanos = System.nanoTime();
     var dataDir = DataDir.prepare(settings.dataDir());
+    boolean started = false;
     try {
       var plan = layout.nodes(dataDir.path());
       var clusterId =
@@ -97,27 +98,33 @@ final class Deployment implements AutoCloseable {
               .orElseGet(() -> Uuid.randomUuid().toString());
       for (int attempt = 1; ; attempt++) {
         var deployment = prepare(dataDir, clusterId, plan, settings);
+        boolean running = false;
         try {
           deployment.startNodes();
-          log.debug(
-              "Kafka at {} started in {} ms",
-              deployment.bootstrapServers,
-              (System.nanoTime() - started) / 1_000_000);
-          return deployment;
+          running = true;
         } catch (PortTakenException e) {
-          deployment.abort();
           if (attempt == START_ATTEMPTS) {
             throw new EmbeddedKafkaException(e.getMessage(), e);
           }
           log.debug("a port was taken while Kafka started; trying other ports", e);
-        } catch (RuntimeException e) {
-          deployment.abort();
-          throw e;
+        } finally {
+          if (!running) {
+            deployment.abort();
+          }
+        }
+        if (running) {
+          log.debug(
+              "Kafka at {} started in {} ms",
+              deployment.bootstrapServers,
+              (System.nanoTime() - startNanos) / 1_000_000);
+          started = true;
+          return deployment;
         }
       }
-    } catch (RuntimeException e) {
-      dataDir.release();
-      throw e;
+    } finally {
+      if (!started) {
+        dataDir.release();
+      }
     }
   }
 

@@ -59,29 +59,33 @@ final class KafkaNode {
     if (server != null) {
       throw new IllegalStateException("node " + spec.nodeId() + " is running");
     }
-    long started = System.nanoTime();
+    long startNanos = System.nanoTime();
     var candidate = new KafkaRaftServer(KafkaConfig.fromProps(properties, false), Time.SYSTEM);
     try {
       candidate.startup();
-    } catch (RuntimeException e) {
+    } catch (Throwable failure) {
+      // Whatever failed (even an Error), the parts that did start must stop.
       try {
         candidate.shutdown();
         candidate.awaitShutdown();
       } catch (RuntimeException suppressed) {
-        e.addSuppressed(suppressed);
+        failure.addSuppressed(suppressed);
       }
-      if (Ports.isBindFailure(e)) {
-        throw new PortTakenException(spec, e);
+      if (failure instanceof RuntimeException e) {
+        if (Ports.isBindFailure(e)) {
+          throw new PortTakenException(spec, e);
+        }
+        throw new EmbeddedKafkaException(
+            "Kafka node " + spec.nodeId() + " failed to start: " + e.getMessage(), e);
       }
-      throw new EmbeddedKafkaException(
-          "Kafka node " + spec.nodeId() + " failed to start: " + e.getMessage(), e);
+      throw failure;
     }
     server = candidate;
     log.debug(
         "node {} ({}) started in {} ms",
         spec.nodeId(),
         spec.role(),
-        (System.nanoTime() - started) / 1_000_000);
+        (System.nanoTime() - startNanos) / 1_000_000);
   }
 
   /** Stops the node (a broker first hands its leaderships over) and waits until it has stopped. */

@@ -150,6 +150,38 @@ class ConsumerCommitTest {
   }
 
   @Test
+  void autoCommit_atEveryPoll_doesNotSpinAnIdleConsumer(EmbeddedKafka kafka, TestNames names)
+      throws InterruptedException {
+    // given: automatic commits "as often as possible", and nothing to read
+    kafka.createTopic(names.topic(), 1);
+    try (var consumer =
+        Consumer.create(
+            stringSettings(kafka, names)
+                .withKafka("auto.commit.interval.ms", 0)
+                .withTopics(names.topic()))) {
+
+      // when
+      awaitAssignment(consumer.output());
+
+      // then: the loop waits in long polls (Kafka's own measure of the time between polls)
+      await()
+          .atMost(PATIENCE)
+          .untilAsserted(() -> assertThat(timeBetweenPolls(consumer)).isGreaterThan(500.0));
+    }
+  }
+
+  private static double timeBetweenPolls(Consumer<?, ?, ?> consumer) {
+    return consumer.metrics().stream()
+        .filter(
+            metric ->
+                metric.group().equals("consumer-metrics")
+                    && metric.name().equals("time-between-poll-avg"))
+        .mapToDouble(metric -> ((Number) metric.value()).doubleValue())
+        .findFirst()
+        .orElse(Double.NaN);
+  }
+
+  @Test
   void close_commitsWhatTheReaderReceived(EmbeddedKafka kafka, TestNames names)
       throws InterruptedException {
     // given

@@ -118,6 +118,10 @@ public final class PollLoop<K, V, T> {
   private Topics subscription;
 
   private long lastAutoCommit = System.currentTimeMillis();
+
+  /** How many events the reader had taken at the last automatic commit. */
+  private long receivedAtLastAutoCommit;
+
   private boolean closed;
 
   /** Starts a consumer; the settings must have been validated. */
@@ -280,8 +284,8 @@ public final class PollLoop<K, V, T> {
   }
 
   private Duration pollTimeout() {
-    if (!autoCommit || !hasGroup) {
-      return IDLE_POLL;
+    if (!autoCommit || !hasGroup || output.received() == receivedAtLastAutoCommit) {
+      return IDLE_POLL; // no commits, or nothing received to commit: no reason to wake early
     }
     long untilCommit = lastAutoCommit + autoCommitIntervalMs - System.currentTimeMillis();
     return Duration.ofMillis(Math.clamp(untilCommit, 0, IDLE_POLL.toMillis()));
@@ -514,6 +518,7 @@ public final class PollLoop<K, V, T> {
       return;
     }
     lastAutoCommit = now;
+    receivedAtLastAutoCommit = output.received();
     Map<TopicPartition, OffsetAndMetadata> offsets = uncommitted();
     if (offsets.isEmpty()) {
       return;

@@ -57,10 +57,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>run the operations that arrived (a forwarding thread moves them from the control channel to
- *       a queue and wakes the consumer up);
- *   <li>pause every assigned partition when the events waiting for the output exceed the output
- *       buffer's size, resume when they have drained to half of it (backpressure: the loop keeps
- *       polling, so the consumer stays in its group);
+ *       a queue and wakes the consumer up), and hand their results to the deliverer at once;
+ *   <li>pause every assigned partition when the events waiting for the output exceed the larger of
+ *       the output buffer's size and {@code max.poll.records}, resume when they have drained to
+ *       half of it (backpressure: the loop keeps polling, so the consumer stays in its group);
  *   <li>poll; deserialize each record (a failure is an error event with the record's coordinates,
  *       and the loop moves past it), run the transducer, and hand the events, as one batch, to the
  *       {@link Deliverer}, which puts them on the output channel on its own thread;
@@ -69,8 +69,12 @@ import org.slf4j.LoggerFactory;
  * </ol>
  *
  * <p>Commits never pass a record the reader has not taken from the output channel: each event gets
- * a sequence number, the loop remembers which record offsets each event completes, and the output
- * counts what readers take ({@link ReceiptCountingSource}).
+ * a sequence number, the loop remembers for each record that made events the sequence number of its
+ * last one (a marker), and the output counts what readers take ({@link ReceiptCountingSource}).
+ * Each iteration moves the markers the reader has passed into the offsets a commit may take, so
+ * markers exist only for events still on their way.
+ *
+ * <p>Kafka calls other than poll may be cut short by a wakeup meant for poll; they are run again.
  */
 public final class PollLoop<K, V, T> {
   private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
@@ -523,22 +527,27 @@ public final class PollLoop<K, V, T> {
     if (offsets.isEmpty()) {
       return;
     }
-    consumer.commitAsync(
-        offsets,
-        (committed, exception) -> {
-          if (exception == null) {
-            committed.forEach(
-                (partition, offset) -> committedOffsets.put(partition, offset.offset()));
-          } else {
-            emit(
-                new Event.Error<>(
-                    new Failure(
-                        ErrorKind.COMMIT_FAILED,
-                        "automatic commit failed: " + exception.getMessage(),
-                        exception,
-                        null)));
-          }
-        });
+    try {
+      consumer.commitAsync(
+          offsets,
+          (committed, exception) -> {
+            if (exception == null) {
+              committed.forEach(
+                  (partition, offset) -> committedOffsets.put(partition, offset.offset()));
+            } else {
+              autoCommitFailed(exception);
+            }
+          });
+    } catch (RuntimeException e) {
+      autoCommitFailed(e); // e.g. a fenced static member: an event, not the end of the loop
+    }
+  }
+
+  private void autoCommitFailed(Exception e) {
+    emit(
+        new Event.Error<>(
+            new Failure(
+                ErrorKind.COMMIT_FAILED, "automatic commit failed: " + e.getMessage(), e, null)));
   }
 
   /** Commits synchronously what the reader received (for close and revocation). */

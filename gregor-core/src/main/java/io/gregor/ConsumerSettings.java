@@ -24,8 +24,8 @@ import org.apache.kafka.common.serialization.Deserializer;
  *     bootstrap.servers} required). {@code enable.auto.commit} (Kafka's default: true) is honoured
  *     by Gregor itself: it commits only what the reader has received, every {@code
  *     auto.commit.interval.ms} (Kafka's default: 5000), or at the latest a second after the reader
- *     took something when the consumer has nothing else to do; also when partitions are revoked
- *     and at close
+ *     took something when the consumer has nothing else to do; also when partitions are revoked and
+ *     at close
  * @param topics the initial subscription, or {@code null} to subscribe or assign later
  * @param outputBufferSize how many events the output channel holds; when it is full the consumer
  *     pauses its partitions (and keeps polling) until there is room

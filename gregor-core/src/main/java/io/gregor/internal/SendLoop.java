@@ -2,7 +2,6 @@ package io.gregor.internal;
 
 import com.softwaremill.jox.Channel;
 import com.softwaremill.jox.ChannelClosed;
-import com.softwaremill.jox.Select;
 import io.gregor.ErrorKind;
 import io.gregor.Event;
 import io.gregor.EventType;
@@ -19,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,13 +41,15 @@ import org.slf4j.LoggerFactory;
  * <p>One iteration of the loop:
  *
  * <ol>
- *   <li>wait for an operation or an input, whichever comes first (operations first when both are
- *       there; only operations once the transducer has stopped taking input);
+ *   <li>take the next item from the intake: the input channel, into which a forwarding thread also
+ *       puts the operations sent on the control channel, behind the inputs accepted before them (so
+ *       an operation's result follows theirs, and the hot path is one plain {@code receive}, not a
+ *       select over two channels); once the transducer has stopped taking input, operations come
+ *       through a queue instead;
  *   <li>an input goes through the transducer (if any); each message it yields is validated,
  *       serialized and sent, after taking an in-flight permit (which waits while the output is
  *       backed up, so intake stops);
- *   <li>an operation first takes the inputs already accepted, so that its result follows theirs,
- *       then runs.
+ *   <li>an operation runs.
  * </ol>
  *
  * <p>States: {@link State#RUNNING}; {@link State#INTAKE_STOPPED} once the transducer stopped early
@@ -65,7 +67,6 @@ import org.slf4j.LoggerFactory;
 public final class SendLoop<I, K, V> {
   private static final Logger log = LoggerFactory.getLogger(SendLoop.class);
   private static final AtomicInteger IDS = new AtomicInteger();
-  private static final Object NOTHING = new Object();
 
   /** Permits added when the in-flight limit is lifted for closing: more than can ever be used. */
   private static final int LIFTED = 1 << 30;
@@ -78,7 +79,7 @@ public final class SendLoop<I, K, V> {
   }
 
   private final ProducerSettings<I, K, V> settings;
-  private final Channel<I> input;
+  private final Channel<Object> intake;
   private final Channel<Object> control;
   private final Channel<Event<Sent<K, V>>> output;
   private final Semaphore permits;
@@ -89,6 +90,11 @@ public final class SendLoop<I, K, V> {
   private final boolean wantData;
   private final Thread thread;
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+
+  /** Operations that reached a finished intake: the loop takes them from here instead. */
+  private final LinkedBlockingQueue<Object> lateOperations = new LinkedBlockingQueue<>();
+
+  private final Thread forwarder;
 
   private State state = State.RUNNING;
 
@@ -105,7 +111,7 @@ public final class SendLoop<I, K, V> {
     Gatherer<? super I, ?, Message<K, V>> gatherer = settings.transducer();
     // First, as the gatherer's initializer may throw: nothing is started yet.
     this.transducer = gatherer == null ? null : Transducer.of(gatherer, new SendDownstream());
-    this.input = Channel.newBufferedChannel(settings.inputBufferSize());
+    this.intake = Channel.newBufferedChannel(settings.inputBufferSize());
     this.control = Channel.newBufferedChannel(16);
     this.output = Channel.newBufferedChannel(settings.outputBufferSize());
     this.permits = new Semaphore(settings.maxInFlight());
@@ -118,11 +124,15 @@ public final class SendLoop<I, K, V> {
             "gregor-producer-" + id + "-emitter", output, settings.outputPolicy(), permits);
     this.wantData = emitter.wants(EventType.DATA);
     this.thread = Thread.ofVirtual().name("gregor-producer-" + id).unstarted(this::run);
+    this.forwarder =
+        Thread.ofVirtual().name("gregor-producer-" + id + "-control").unstarted(this::forward);
     thread.start();
+    forwarder.start();
   }
 
+  @SuppressWarnings("unchecked")
   public Channel<I> input() {
-    return input;
+    return (Channel<I>) (Channel<?>) intake;
   }
 
   @SuppressWarnings("unchecked")
@@ -225,32 +235,94 @@ public final class SendLoop<I, K, V> {
     }
     Object next;
     try {
-      next =
-          state == State.RUNNING
-              ? Select.selectOrClosed(control.receiveClause(), input.receiveClause(FromInput::new))
-              : Select.selectOrClosed(control.receiveClause());
+      // Once intake has stopped, operations come through the queue, as they are (not wrapped).
+      next = state == State.RUNNING ? intake.receiveOrClosed() : new Op(lateOperations.take());
     } catch (InterruptedException e) {
       interrupted();
       return;
     }
     switch (next) {
-      case FromInput<?>(Object in) -> accept(in);
+      case Op(Object operation) -> runOperation(operation);
       case ChannelClosed ignored -> {
-        // The user finished the input (or control) channel: "no more", an orderly close.
-        log.debug("a channel was finished by the user; closing the producer");
+        // The user finished the input channel: "no more", an orderly close.
+        log.debug("the input channel was finished by the user; closing the producer");
         close(null, true);
       }
+      default -> accept(next);
+    }
+  }
+
+  /** An item of the control channel, in the intake behind the inputs accepted before it. */
+  private record Op(Object operation) {}
+
+  /** Put in the intake when the user finishes the control channel: an orderly close. */
+  private static final Object CONTROL_FINISHED = new Object();
+
+  /**
+   * The forwarding thread: moves operations from the control channel into the intake (or, once the
+   * intake is finished, into {@link #lateOperations}).
+   */
+  private void forward() {
+    try {
+      while (true) {
+        Object next = control.receiveOrClosed();
+        Object operation = next instanceof ChannelClosed ? CONTROL_FINISHED : next;
+        if (intake.sendOrClosed(new Op(operation)) instanceof ChannelClosed) {
+          lateOperations.add(operation);
+        }
+        if (next instanceof ChannelClosed) {
+          return;
+        }
+      }
+    } catch (InterruptedException e) {
+      log.debug("the producer's control forwarder was interrupted");
+    }
+  }
+
+  private void runOperation(Object operation) {
+    switch (operation) {
       case Request<?> request -> execute(request.operation(), request);
-      case ProducerOperation<?> operation -> execute(operation, null);
+      case ProducerOperation<?> op -> execute(op, null);
+      case Object o when o == CONTROL_FINISHED -> {
+        log.debug("the control channel was finished; closing the producer");
+        close(null, true);
+      }
       default ->
           reply(
               null,
               new Failure(
-                  ErrorKind.INVALID_OPERATION, "not a producer operation: " + next, null, next));
+                  ErrorKind.INVALID_OPERATION,
+                  "not a producer operation: " + operation,
+                  null,
+                  operation));
     }
   }
 
-  private record FromInput<T>(T value) {}
+  /** An operation that came too late: the producer is closing or closed. */
+  private void refuse(Object operation, boolean closing) {
+    if (operation == CONTROL_FINISHED) {
+      return;
+    }
+    Operation<?> op =
+        operation instanceof Request<?> r
+            ? r.operation()
+            : operation instanceof Operation<?> o ? o : null;
+    Failure failure =
+        new Failure(ErrorKind.INVALID_OPERATION, "the producer is closed", null, operation);
+    if (operation instanceof Request<?> r) {
+      if (op instanceof Operation.Close) {
+        r.complete(null);
+      } else {
+        r.reply()
+            .completeExceptionally(
+                new GregorException(new Failure(failure.kind(), failure.message(), null, op)));
+      }
+    } else if (closing) {
+      emitter.offerUnheld(new Event.Error<>(failure));
+    } else {
+      offerError(failure);
+    }
+  }
 
   /**
    * Someone (user code on this thread, most likely) interrupted the loop: it says so and closes in
@@ -277,7 +349,7 @@ public final class SendLoop<I, K, V> {
       closeNow(null, false, "not sent: the producer failed before sending it");
     } catch (RuntimeException | Error again) {
       log.error("closing the failed producer failed too", again);
-      input.doneOrClosed();
+      intake.doneOrClosed();
       control.doneOrClosed();
       emitter.offerUnheld(new Event.Eof<>());
     }
@@ -327,7 +399,7 @@ public final class SendLoop<I, K, V> {
             in));
     finishTransducer();
     state = State.INTAKE_STOPPED;
-    input.doneOrClosed();
+    intake.doneOrClosed();
     reportNotSent("not sent: the transducer had stopped taking input", false);
   }
 
@@ -343,38 +415,35 @@ public final class SendLoop<I, K, V> {
     }
   }
 
-  /** Takes up to {@code limit} inputs already accepted, without waiting for more. */
-  private void drainInput(int limit) {
-    for (int i = 0; i < limit && state == State.RUNNING; i++) {
-      Object next;
-      try {
-        next = Select.selectOrClosed(input.receiveClause(), Select.defaultClause(NOTHING));
-      } catch (InterruptedException e) {
-        // Cannot happen (a default clause never waits); keep the flag for the next iteration.
-        Thread.currentThread().interrupt();
-        return;
-      }
-      if (next == NOTHING || next instanceof ChannelClosed) {
-        return;
-      }
-      accept(next);
-    }
-  }
-
-  /** Takes every input left in the finished input channel. */
+  /**
+   * Takes every input left in the finished intake and sends it; operations behind the close are
+   * refused.
+   */
   private void drainFinishedInput() {
-    for (Object next = receiveFinished(input);
+    for (Object next = receiveFinished(intake);
         !(next instanceof ChannelClosed);
-        next = receiveFinished(input)) {
-      accept(next);
+        next = receiveFinished(intake)) {
+      if (next instanceof Op(Object operation)) {
+        refuse(operation, false);
+      } else {
+        accept(next);
+      }
     }
   }
 
   /** Reports every input left in the finished input channel as not sent. */
   private void reportNotSent(String reason, boolean closing) {
-    for (Object next = receiveFinished(input);
+    for (Object next = receiveFinished(intake);
         !(next instanceof ChannelClosed);
-        next = receiveFinished(input)) {
+        next = receiveFinished(intake)) {
+      if (next instanceof Op(Object operation)) {
+        if (closing) {
+          refuse(operation, true);
+        } else {
+          runOperation(operation); // the transducer stopped: operations still run
+        }
+        continue;
+      }
       Failure failure = new Failure(ErrorKind.NOT_SENT, reason, null, next);
       if (closing) {
         emitter.offerUnheld(new Event.Error<>(failure));
@@ -556,8 +625,6 @@ public final class SendLoop<I, K, V> {
   }
 
   private void execute(Operation<?> operation, Request<?> request) {
-    // Inputs accepted before the operation are in the input channel's buffer, at its head.
-    drainInput(settings.inputBufferSize());
     inProgress = operation;
     try {
       switch (operation) {
@@ -616,7 +683,7 @@ public final class SendLoop<I, K, V> {
    */
   private void close(Request<?> request, boolean announce) {
     liftInFlightLimit();
-    input.doneOrClosed();
+    intake.doneOrClosed();
     if (state == State.RUNNING) {
       drainFinishedInput();
     }
@@ -627,7 +694,7 @@ public final class SendLoop<I, K, V> {
   private void closeNow(Request<?> request, boolean announce, String notSentReason) {
     state = State.CLOSED;
     liftInFlightLimit();
-    input.doneOrClosed();
+    intake.doneOrClosed();
     // Empty after an orderly close; after a failure, what was accepted and not yet taken.
     reportNotSent(notSentReason, true);
     try {
@@ -639,6 +706,11 @@ public final class SendLoop<I, K, V> {
               new Failure(ErrorKind.FATAL, "closing the Kafka producer failed: " + e, e, null)));
     }
     control.doneOrClosed();
+    try {
+      forwarder.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     failPendingRequests();
     if (announce) {
       emitter.offerUnheld(new Event.Result<>(new Operation.Close(), null));
@@ -654,22 +726,10 @@ public final class SendLoop<I, K, V> {
     for (Object next = receiveFinished(control);
         !(next instanceof ChannelClosed);
         next = receiveFinished(control)) {
-      Operation<?> operation =
-          next instanceof Request<?> r ? r.operation() : next instanceof Operation<?> o ? o : null;
-      Failure failure =
-          new Failure(ErrorKind.INVALID_OPERATION, "the producer is closed", null, next);
-      if (next instanceof Request<?> r) {
-        if (operation instanceof Operation.Close) {
-          r.complete(null);
-        } else {
-          r.reply()
-              .completeExceptionally(
-                  new GregorException(
-                      new Failure(failure.kind(), failure.message(), null, operation)));
-        }
-      } else {
-        emitter.offerUnheld(new Event.Error<>(failure));
-      }
+      refuse(next, true);
+    }
+    for (Object next = lateOperations.poll(); next != null; next = lateOperations.poll()) {
+      refuse(next, true);
     }
   }
 }

@@ -150,7 +150,8 @@ class DocsExamplesTest {
                         kafka.bootstrapServers(), names.group(), names.topic(), out)))
         .contains("Subscriptions[] -> [" + names.topic() + "]")
         .containsPattern("position of 0: \\d+")
-        .contains("lag: {" + names.topic() + "-0=2}");
+        // 2 after the seek, unless a fetch moved the position again before lag() ran
+        .containsPattern("lag: \\{" + names.topic() + "-0=[0-2]}");
   }
 
   @Test

@@ -18,7 +18,13 @@ import picocli.CommandLine.ParseResult;
     description = "Gregor: a channel-based API for Apache Kafka, and the tools around it.",
     mixinStandardHelpOptions = true,
     versionProvider = Gregor.Version.class,
-    subcommands = {BrokerCommand.class})
+    subcommands = {
+      BrokerCommand.class,
+      DemoCommand.class,
+      ProduceCommand.class,
+      ConsumeCommand.class,
+      TopicsCommand.class
+    })
 public final class Gregor {
   /** The command failed: a port was taken, a directory was not writable, Kafka failed. */
   public static final int EXIT_FAILURE = CommandLine.ExitCode.SOFTWARE;

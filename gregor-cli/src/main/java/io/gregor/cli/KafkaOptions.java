@@ -1,0 +1,173 @@
+package io.gregor.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The options every command that talks to Kafka shares: where it is, how long to wait for it, extra
+ * client settings. Kafka's own timeouts are derived from {@code --timeout}, so that an unreachable
+ * or unhelpful broker gives a clear message within a bounded time, never a hang.
+ */
+final class KafkaOptions {
+  /** The default of {@code --timeout}: long enough for a busy broker, short enough for a person. */
+  static final String DEFAULT_TIMEOUT = "10s";
+
+  private static final Pattern HOST_PORT =
+      Pattern.compile("[^\\s,:]+:\\d{1,5}|\\[[0-9a-fA-F:.]+]:\\d{1,5}");
+
+  @Spec(Spec.Target.MIXEE)
+  private CommandSpec spec;
+
+  @Option(
+      names = {"-b", "--bootstrap"},
+      paramLabel = "HOST:PORT",
+      defaultValue = "127.0.0.1:9092",
+      description =
+          "Kafka's bootstrap servers (HOST:PORT[,HOST:PORT...]). Default: ${DEFAULT-VALUE}.")
+  private String bootstrap;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      defaultValue = DEFAULT_TIMEOUT,
+      converter = Durations.Converter.class,
+      description =
+          "How long to wait for Kafka: to connect, for metadata, for each request"
+              + " (e.g. 10s, 500ms, 1m). Default: ${DEFAULT-VALUE}.")
+  private Duration timeout;
+
+  @Option(
+      names = {"-X", "--kafka"},
+      paramLabel = "KEY=VALUE",
+      description =
+          "A Kafka client setting, passed through (repeatable), e.g. -X security.protocol=SSL.")
+  private Map<String, String> extra = new LinkedHashMap<>();
+
+  @Option(names = "--verbose", description = "Show the Kafka client's logs on stderr.")
+  private boolean verbose;
+
+  /** Options made in code (for a command with options of its own), not from a command line. */
+  static KafkaOptions of(String bootstrap, Duration timeout) {
+    var options = new KafkaOptions();
+    options.bootstrap = bootstrap;
+    options.timeout = timeout;
+    return options;
+  }
+
+  String bootstrap() {
+    return bootstrap;
+  }
+
+  Duration timeout() {
+    return timeout;
+  }
+
+  /** Checks the options; a bad one is a usage error (exit code 2). */
+  void validate() {
+    if (!isBootstrap(bootstrap)) {
+      throw usage(bootstrapUsage(bootstrap));
+    }
+    if (!timeout.isPositive()) {
+      throw usage("--timeout must be positive, was " + Durations.format(timeout));
+    }
+  }
+
+  /** Whether {@code servers} is HOST:PORT[,HOST:PORT...]. */
+  static boolean isBootstrap(String servers) {
+    for (String server : servers.split(",", -1)) {
+      if (!HOST_PORT.matcher(server.trim()).matches()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static String bootstrapUsage(String servers) {
+    return "--bootstrap must be HOST:PORT[,HOST:PORT...], e.g. 127.0.0.1:9092; was '"
+        + servers
+        + "'";
+  }
+
+  ParameterException usage(String message) {
+    return new ParameterException(spec.commandLine(), message);
+  }
+
+  /**
+   * The Kafka client's own logs are noise to a command line user (a broker that is down makes it
+   * warn every second); every failure reaches the command as an event or an exception, which it
+   * prints as one line. {@code --verbose} shows them.
+   */
+  void configureLogging() {
+    configureLogging(verbose);
+  }
+
+  /** See {@link #configureLogging()}. */
+  static void configureLogging(boolean verbose) {
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
+      Level level = verbose ? Level.INFO : Level.OFF;
+      for (String name : List.of("org.apache.kafka", "kafka", "state.change.logger", "io.gregor")) {
+        logback.getLogger(name).setLevel(level);
+      }
+    }
+  }
+
+  /** Settings every client gets: the bootstrap servers, bounded timeouts, then {@code -X}. */
+  private Map<String, Object> common(String clientId) {
+    Map<String, Object> config = new HashMap<>();
+    config.put("bootstrap.servers", bootstrap);
+    config.put("client.id", clientId);
+    config.put("request.timeout.ms", millis(timeout));
+    config.put("default.api.timeout.ms", millis(timeout));
+    config.put("socket.connection.setup.timeout.max.ms", millis(timeout));
+    config.put("socket.connection.setup.timeout.ms", Math.min(millis(timeout), 10_000));
+    return config;
+  }
+
+  /** Admin client settings. */
+  Map<String, Object> admin() {
+    Map<String, Object> config = common("gregor-cli-admin");
+    config.putAll(extra);
+    return config;
+  }
+
+  /**
+   * Producer settings: sending blocks for metadata at most {@code --timeout} ({@code
+   * max.block.ms}); a record not acknowledged within three timeouts fails ({@code
+   * delivery.timeout.ms}).
+   */
+  Map<String, Object> producer(String clientId) {
+    Map<String, Object> config = common(clientId);
+    config.put("max.block.ms", millis(timeout));
+    config.put("delivery.timeout.ms", deliveryTimeoutMillis());
+    config.put("linger.ms", 5);
+    config.putAll(extra);
+    return config;
+  }
+
+  /** Consumer settings. */
+  Map<String, Object> consumer(String clientId) {
+    Map<String, Object> config = common(clientId);
+    config.putAll(extra);
+    return config;
+  }
+
+  /** How long a record may take to be acknowledged: three timeouts, and more than linger + one. */
+  int deliveryTimeoutMillis() {
+    return Math.toIntExact(Math.min(Integer.MAX_VALUE, 3 * millis(timeout) + 5));
+  }
+
+  static int millis(Duration duration) {
+    return (int) Math.min(Integer.MAX_VALUE, Math.max(1, duration.toMillis()));
+  }
+}

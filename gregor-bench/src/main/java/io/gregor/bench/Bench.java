@@ -28,8 +28,11 @@ import org.apache.kafka.common.TopicPartition;
  *
  * <pre>
  * ./gregor bench            # the full run (about 12 minutes here), writes docs/benchmarks.md
- * ./gregor bench --quick    # a smoke run in well under a minute, writes to gregor-bench/target
+ * ./gregor bench --quick    # a smoke run in about a minute, writes to gregor-bench/target
  * </pre>
+ *
+ * Options: {@code --rounds N}, {@code --out FILE}, {@code --only produce,consume,latency,memory,micro},
+ * {@code --no-reactor}, {@code --no-micro}.
  */
 public final class Bench {
   private final Options options;
@@ -55,8 +58,14 @@ public final class Bench {
       int largeBacklog,
       boolean reactor,
       boolean micro,
+      Set<String> only,
       Path out,
       Path root) {
+
+    /** Whether this run includes a measure (produce, consume, latency, memory, micro). */
+    boolean includes(String measure) {
+      return only.isEmpty() || only.contains(measure);
+    }
 
     static Options parse(String[] args) {
       boolean quick = List.of(args).contains("--quick");
@@ -65,9 +74,11 @@ public final class Bench {
       Path root = Path.of(System.getProperty("gregor.root", ".")).toAbsolutePath().normalize();
       Path out = null;
       Integer rounds = null;
+      Set<String> only = Set.of();
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--out" -> out = Path.of(args[++i]);
+          case "--only" -> only = Set.of(args[++i].split(","));
           case "--rounds" -> rounds = Integer.parseInt(args[++i]);
           case "--quick", "--no-reactor", "--no-micro" -> {}
           default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -86,6 +97,7 @@ public final class Bench {
             200_000,
             reactor,
             false,
+            only,
             out == null ? root.resolve("gregor-bench/target/bench-quick.md") : out,
             root);
       }
@@ -101,6 +113,7 @@ public final class Bench {
           2_000_000,
           reactor,
           micro,
+          only,
           out == null ? root.resolve("docs/benchmarks.md") : out,
           root);
     }
@@ -151,11 +164,19 @@ public final class Bench {
   }
 
   private void run() throws Exception {
-    produce();
-    consume();
-    latency();
-    memory();
-    if (options.micro()) {
+    if (options.includes("produce")) {
+      produce();
+    }
+    if (options.includes("consume")) {
+      consume();
+    }
+    if (options.includes("latency")) {
+      latency();
+    }
+    if (options.includes("memory")) {
+      memory();
+    }
+    if (options.micro() && options.includes("micro")) {
       micro();
     }
     admin.close();

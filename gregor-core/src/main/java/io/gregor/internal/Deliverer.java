@@ -3,52 +3,68 @@ package io.gregor.internal;
 import com.softwaremill.jox.Channel;
 import com.softwaremill.jox.ChannelClosed;
 import io.gregor.Event;
+import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves the poll loop's batches of events to the output channel on its own thread, so that the loop
- * never blocks on a slow reader. The loop reads {@link #queued()} to decide when to pause its
- * partitions (backpressure); {@code onLow} is called when the queue has drained to the low
- * watermark while the loop asked to be told.
+ * Puts the poll loop's events on the output channel, on the loop's own thread, without ever
+ * blocking it: an event is sent only while the channel has room for it (the loop is the only
+ * sender, and the output counts what readers take, so {@code sent - received} bounds what the
+ * channel holds); the others wait here, in order, and go as soon as readers make room. The loop
+ * reads {@link #queued()} to pause its partitions when too many wait (backpressure), and asks to be
+ * woken when readers have made room ({@link #notifyWhenLow()}).
+ *
+ * <p>One hop from the poll loop to the reader, and no thread of its own: at close, only if events
+ * are still waiting, a virtual thread finishes sending them (and EOF) so that close never waits for
+ * a reader.
  *
  * <p>If the reader finishes the output channel itself, it wants no more: the deliverer is {@link
- * #abandoned()}, drops what it holds and what comes later, calls {@code onLow} once so that the
- * loop notices, and its thread ends.
+ * #abandoned()} and drops what it holds and what comes later.
  */
 final class Deliverer<T> {
   private static final Logger log = LoggerFactory.getLogger(Deliverer.class);
 
-  private final LinkedBlockingQueue<List<Event<T>>> batches = new LinkedBlockingQueue<>();
-  private final AtomicLong queued = new AtomicLong();
   private final Channel<Event<T>> output;
-  private final Runnable onLow;
-  private final long lowWatermark;
-  private volatile boolean notifyWhenLow;
-  private volatile boolean abandoned;
-  private final Thread thread;
+  private final ReceiptCountingSource<Event<T>> receipts;
+  private final long capacity;
+  private final ArrayDeque<Event<T>> waiting = new ArrayDeque<>();
+  private long sent;
+  private boolean abandoned;
+  private boolean finished;
 
-  Deliverer(String name, Channel<Event<T>> output, long lowWatermark, Runnable onLow) {
+  Deliverer(Channel<Event<T>> output, ReceiptCountingSource<Event<T>> receipts, int capacity) {
     this.output = output;
-    this.lowWatermark = lowWatermark;
-    this.onLow = onLow;
-    this.thread = Thread.ofVirtual().name(name).start(this::run);
+    this.receipts = receipts;
+    this.capacity = capacity;
   }
 
-  /** Hands over a batch; never blocks. */
+  /** Sends the batch's events the channel has room for, and keeps the rest in order. */
   void deliver(List<Event<T>> batch) {
-    if (!batch.isEmpty() && !abandoned) {
-      queued.addAndGet(batch.size());
-      batches.add(batch);
+    if (abandoned || finished) {
+      return;
+    }
+    if (waiting.isEmpty()) {
+      int i = 0;
+      long room = room();
+      while (i < batch.size() && room > 0 && !abandoned) {
+        send(batch.get(i++));
+        room--;
+      }
+      for (; i < batch.size() && !abandoned; i++) {
+        waiting.add(batch.get(i));
+      }
+    } else {
+      waiting.addAll(batch);
+      pump();
     }
   }
 
-  /** Events handed over but not yet in the output channel. */
+  /** Events made but not yet in the output channel (after sending what now fits). */
   long queued() {
-    return queued.get();
+    pump();
+    return waiting.size();
   }
 
   /** Whether the reader finished the output channel itself: nothing more reaches it. */
@@ -56,48 +72,75 @@ final class Deliverer<T> {
     return abandoned;
   }
 
-  /** Asks for one call of {@code onLow} once the queue is at or below the low watermark. */
+  /**
+   * Asks for the loop to be woken (by the reader's thread) once the channel is at most half full,
+   * so that waiting events go on promptly.
+   */
   void notifyWhenLow() {
-    notifyWhenLow = true;
-    if (queued.get() <= lowWatermark) {
-      notifyWhenLow = false;
-      onLow.run();
+    if (!waiting.isEmpty()) {
+      receipts.wakeWhenReceived(Math.max(1, sent - capacity / 2));
     }
   }
 
-  void join() throws InterruptedException {
-    thread.join();
+  /**
+   * Sends what is left and finishes the output after EOF (which the loop has delivered last);
+   * waits for no reader: when events still wait for room, a virtual thread sends them.
+   */
+  void finish(String name) {
+    finished = true;
+    pump();
+    if (abandoned || waiting.isEmpty()) {
+      return;
+    }
+    Thread.ofVirtual()
+        .name(name)
+        .start(
+            () -> {
+              try {
+                for (Event<T> event = waiting.poll(); event != null; event = waiting.poll()) {
+                  if (!(output.sendOrClosed(event) instanceof ChannelClosed)
+                      && event instanceof Event.Eof<?>) {
+                    output.done();
+                  }
+                }
+              } catch (InterruptedException e) {
+                output.doneOrClosed();
+              }
+            });
   }
 
-  private void run() {
+  private long room() {
+    return capacity - (sent - receipts.received());
+  }
+
+  private void pump() {
+    long room = room();
+    while (room > 0 && !waiting.isEmpty() && !abandoned) {
+      send(waiting.poll());
+      room--;
+    }
+  }
+
+  /** Sends one event into a channel known to have room (so this never waits). */
+  private void send(Event<T> event) {
+    Object result;
     try {
-      while (true) {
-        List<Event<T>> batch = batches.take();
-        for (Event<T> event : batch) {
-          if (output.sendOrClosed(event) instanceof ChannelClosed) {
-            log.debug("the output was finished by its reader; later events are dropped");
-            abandoned = true;
-            batches.clear();
-            onLow.run();
-            return;
-          }
-          if (event instanceof Event.Eof<?>) {
-            output.done();
-            return;
-          }
-        }
-        long left = queued.addAndGet(-batch.size());
-        if (notifyWhenLow && left <= lowWatermark) {
-          notifyWhenLow = false;
-          onLow.run();
-        }
-      }
+      result = output.sendOrClosed(event);
     } catch (InterruptedException e) {
-      log.debug("deliverer interrupted; finishing the output");
-      output.doneOrClosed();
-    } catch (RuntimeException e) {
-      log.error("deliverer failed; closing the output with the error", e);
-      output.errorOrClosed(e);
+      // Not expected (there is room); keep the event and the interrupt for the loop.
+      Thread.currentThread().interrupt();
+      waiting.addFirst(event);
+      return;
+    }
+    if (result instanceof ChannelClosed) {
+      log.debug("the output was finished by its reader; later events are dropped");
+      abandoned = true;
+      waiting.clear();
+      return;
+    }
+    sent++;
+    if (event instanceof Event.Eof<?>) {
+      output.done();
     }
   }
 }

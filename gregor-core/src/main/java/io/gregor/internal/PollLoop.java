@@ -63,7 +63,8 @@ import org.slf4j.LoggerFactory;
  *       half of it (backpressure: the loop keeps polling, so the consumer stays in its group);
  *   <li>poll; deserialize each record (a failure is an error event with the record's coordinates,
  *       and the loop moves past it), run the transducer, and hand the events, as one batch, to the
- *       {@link Deliverer}, which puts them on the output channel on its own thread;
+ *       {@link Deliverer}, which puts on the output channel, on this thread and without blocking,
+ *       what the channel has room for (the rest waits, and a reader making room wakes the loop);
  *   <li>commit what the reader has received, when automatic commits are on and the interval has
  *       passed.
  * </ol>
@@ -100,7 +101,7 @@ public final class PollLoop<K, V, T> {
   private final RebalanceListener rebalanceListener = new RebalanceListener();
 
   /** Events made in this iteration, handed to the deliverer as one batch. */
-  private List<Event<T>> batch = new ArrayList<>();
+  private final List<Event<T>> batch = new ArrayList<>();
 
   /** Sequence number of the last event handed to the deliverer (first is 1). */
   private long sequence;
@@ -150,18 +151,20 @@ public final class PollLoop<K, V, T> {
     this.consumer = new KafkaConsumer<>(kafka);
     this.policy = settings.outputPolicy();
     this.outputChannel = Channel.newBufferedChannel(settings.outputBufferSize());
-    this.output = new ReceiptCountingSource<>(outputChannel);
+    // When readers make room, wake the loop from poll (or from waiting for operations).
+    this.output =
+        new ReceiptCountingSource<>(
+            outputChannel,
+            () -> {
+              operations.add(ROOM);
+              consumer.wakeup();
+            });
     int maxPollRecords =
         Integer.parseInt(
             String.valueOf(kafka.getOrDefault(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500"))
                 .trim());
     this.pauseAbove = Math.max(settings.outputBufferSize(), maxPollRecords);
-    this.deliverer =
-        new Deliverer<>(
-            "gregor-consumer-" + id + "-deliverer",
-            outputChannel,
-            pauseAbove / 2,
-            consumer::wakeup);
+    this.deliverer = new Deliverer<>(outputChannel, output, settings.outputBufferSize());
     Gatherer<? super Received<K, V>, ?, T> gatherer = settings.transducer();
     this.transducer = gatherer == null ? null : Transducer.of(gatherer, new DataDownstream());
     this.thread = Thread.ofVirtual().name("gregor-consumer-" + id).start(this::run);
@@ -245,6 +248,9 @@ public final class PollLoop<K, V, T> {
     }
   }
 
+  /** Put in the operations queue when readers have made room in the output channel. */
+  private static final Object ROOM = new Object();
+
   private void runOnce() {
     runOperations();
     if (closed) {
@@ -261,6 +267,7 @@ public final class PollLoop<K, V, T> {
       handle(records);
     }
     flushBatch();
+    deliverer.notifyWhenLow(); // events waiting for room go as soon as there is some
     collectReceived(); // keeps the markers to the events not yet received
     autoCommitIfDue();
   }
@@ -454,8 +461,8 @@ public final class PollLoop<K, V, T> {
   private void flushBatch() {
     if (!batch.isEmpty()) {
       sequence += batch.size();
-      deliverer.deliver(batch);
-      batch = new ArrayList<>(Math.max(16, batch.size()));
+      deliverer.deliver(batch); // keeps no reference to the list
+      batch.clear();
     }
   }
 
@@ -635,6 +642,9 @@ public final class PollLoop<K, V, T> {
 
   private void runOperation(Object next) {
     switch (next) {
+      case Object room when room == ROOM -> {
+        // readers made room in the output: the loop's next step sends what waits
+      }
       case Request<?> request -> execute(request.operation(), request);
       case ConsumerOperation<?> operation -> execute(operation, null);
       default ->
@@ -966,6 +976,7 @@ public final class PollLoop<K, V, T> {
     emit(new Event.Result<>(new Operation.Close(), null));
     batch.add(new Event.Eof<>());
     flushBatch();
+    deliverer.finish(Thread.currentThread().getName() + "-finisher");
   }
 
   /** Operations that arrived after close get an error, never silence. */

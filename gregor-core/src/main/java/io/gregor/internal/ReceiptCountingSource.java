@@ -11,13 +11,33 @@ import java.util.function.Function;
  * takes, by any means ({@code receive}, {@code receiveOrClosed}, a select clause). The poll loop
  * reads the count to know which records the application has received, so commits never pass a
  * record still sitting in the channel's buffer.
+ *
+ * <p>It also knows when the channel has room again: the loop asks, with {@link
+ * #wakeWhenReceived}, to be woken once readers have taken a given number of elements.
  */
 final class ReceiptCountingSource<E> implements Source<E> {
   private final Source<E> channel;
   private final AtomicLong received = new AtomicLong();
 
-  ReceiptCountingSource(Source<E> channel) {
+  /** When {@link #received} reaches this (0: never), {@link #onWake} runs once. */
+  private final AtomicLong wakeAt = new AtomicLong();
+
+  private final Runnable onWake;
+
+  ReceiptCountingSource(Source<E> channel, Runnable onWake) {
     this.channel = channel;
+    this.onWake = onWake;
+  }
+
+  /**
+   * Runs the wake-up action once readers have taken {@code count} elements in all (at once, on
+   * this thread, if they already have); replaces an earlier request.
+   */
+  void wakeWhenReceived(long count) {
+    wakeAt.set(count);
+    if (received.get() >= count && wakeAt.compareAndSet(count, 0)) {
+      onWake.run();
+    }
   }
 
   /** How many elements readers have taken so far. */
@@ -26,7 +46,11 @@ final class ReceiptCountingSource<E> implements Source<E> {
   }
 
   private <T> T counted(T element) {
-    received.incrementAndGet();
+    long count = received.incrementAndGet();
+    long wake = wakeAt.get();
+    if (wake != 0 && count >= wake && wakeAt.compareAndSet(wake, 0)) {
+      onWake.run();
+    }
     return element;
   }
 

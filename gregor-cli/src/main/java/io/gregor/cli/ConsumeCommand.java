@@ -347,19 +347,26 @@ public final class ConsumeCommand implements Callable<Integer> {
   }
 
   /**
-   * Adds the partitions of named topics that did not exist at the start: the consumer's metadata
-   * request makes the broker create them (when it does that), and waits for their partitions.
+   * Adds the partitions of named topics that did not exist at the start (the broker creates topics
+   * on first use, or preflight would have failed): waits until they do, as it waits for records.
    */
   private Set<TopicPartition> withCreatedTopics(
-      Consumer<String, String, Received<String, String>> consumer, Set<TopicPartition> partitions) {
+      Consumer<String, String, Received<String, String>> consumer, Set<TopicPartition> partitions)
+      throws InterruptedException {
     Set<TopicPartition> all = new HashSet<>(partitions);
     for (String topic : topics) {
-      if (all.stream().noneMatch(p -> p.topic().equals(topic))) {
+      boolean told = false;
+      while (all.stream().noneMatch(p -> p.topic().equals(topic))) {
         var found = consumer.partitionsFor(topic);
-        if (found.isEmpty()) {
-          throw new CommandFailure("topic '" + topic + "' does not exist");
-        }
         found.forEach(p -> all.add(new TopicPartition(topic, p.partition())));
+        if (found.isEmpty()) {
+          if (!told) {
+            err.println(
+                "gregor consume: topic '" + topic + "' does not exist yet; waiting for it");
+            told = true;
+          }
+          TimeUnit.SECONDS.sleep(1); // a new topic's first producer creates it
+        }
       }
     }
     return all;

@@ -6,6 +6,7 @@ import io.gregor.Codecs;
 import io.gregor.Consumer;
 import io.gregor.ConsumerOperation;
 import io.gregor.ConsumerSettings;
+import io.gregor.ErrorKind;
 import io.gregor.Event;
 import io.gregor.EventType;
 import io.gregor.GregorException;
@@ -163,6 +164,9 @@ public final class ConsumeCommand implements Callable<Integer> {
   /** Records printed so far. */
   private long printed;
 
+  /** Whether the consumer reported that it cannot go on. */
+  private boolean fatal;
+
   /** Created by picocli. */
   public ConsumeCommand() {}
 
@@ -222,7 +226,7 @@ public final class ConsumeCommand implements Callable<Integer> {
       finished.countDown(); // a signal's hook lets the JVM end now
       removeHook(onSignal);
     }
-    return 0;
+    return fatal ? Gregor.EXIT_FAILURE : 0;
   }
 
   private Start validate() {
@@ -361,8 +365,7 @@ public final class ConsumeCommand implements Callable<Integer> {
         found.forEach(p -> all.add(new TopicPartition(topic, p.partition())));
         if (found.isEmpty()) {
           if (!told) {
-            err.println(
-                "gregor consume: topic '" + topic + "' does not exist yet; waiting for it");
+            err.println("gregor consume: topic '" + topic + "' does not exist yet; waiting for it");
             told = true;
           }
           TimeUnit.SECONDS.sleep(1); // a new topic's first producer creates it
@@ -412,6 +415,7 @@ public final class ConsumeCommand implements Callable<Integer> {
               answered(operation);
             }
             err.println("gregor consume: " + failure.kind() + ": " + failure.message());
+            fatal |= failure.kind() == ErrorKind.FATAL;
           }
           case Event.Eof() -> {
             return;

@@ -16,7 +16,6 @@ import io.gregor.Received;
 import io.gregor.Topics;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -107,7 +106,7 @@ public final class PollLoop<K, V, T> {
   private long sequence;
 
   /** Offsets the reader completes by receiving the event with the given sequence number. */
-  private final ArrayDeque<Marker> markers = new ArrayDeque<>();
+  private final Markers markers = new Markers();
 
   /** Next offset per partition, for records the reader has received (what a commit may commit). */
   private final Map<TopicPartition, Long> receivedOffsets = new HashMap<>();
@@ -338,7 +337,7 @@ public final class PollLoop<K, V, T> {
         if (last > before) {
           // Once the reader has taken this record's last event, the record (and any before it
           // that made no event of their own) counts as received.
-          markers.add(new Marker(last, partition, record.offset() + 1));
+          markers.add(last, partition, record.offset() + 1);
         }
         if (transducerStopped) {
           break;
@@ -497,13 +496,7 @@ public final class PollLoop<K, V, T> {
 
   /** Moves offsets of events the reader has received into {@link #receivedOffsets}. */
   private void collectReceived() {
-    long received = output.received();
-    Marker marker;
-    while ((marker = markers.peek()) != null && marker.sequence() <= received) {
-      markers.poll();
-      // The latest received wins, also after a seek backwards: commits follow the reader.
-      receivedOffsets.put(marker.partition(), marker.nextOffset());
-    }
+    markers.collect(output.received(), receivedOffsets);
   }
 
   /** Offsets received and not yet committed, for assigned partitions. */
@@ -587,14 +580,12 @@ public final class PollLoop<K, V, T> {
 
   private void forget(Collection<TopicPartition> partitions) {
     // Events of these partitions still on their way are delivered but no longer committed here.
-    markers.removeIf(marker -> partitions.contains(marker.partition()));
+    markers.removeAll(partitions);
     receivedOffsets.keySet().removeAll(partitions);
     committedOffsets.keySet().removeAll(partitions);
     backpressurePaused.removeAll(partitions);
     userPaused.removeAll(partitions);
   }
-
-  private record Marker(long sequence, TopicPartition partition, long nextOffset) {}
 
   private final class RebalanceListener implements ConsumerRebalanceListener {
     @Override

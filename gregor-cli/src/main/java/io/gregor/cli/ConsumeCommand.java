@@ -384,7 +384,11 @@ public final class ConsumeCommand implements Callable<Integer> {
             Select.selectOrClosed(
                 consumer.output().receiveClause(), Select.defaultClause(NOTHING_YET));
         if (next == NOTHING_YET) {
-          out.flush(); // nothing more for now: show what came so far
+          // Nothing more for now: show what came so far (checkError flushes), unless nobody reads
+          // stdout any more (| head).
+          if (out.checkError()) {
+            return;
+          }
           next = consumer.output().receiveOrClosed();
         }
         @SuppressWarnings("unchecked")
@@ -397,7 +401,7 @@ public final class ConsumeCommand implements Callable<Integer> {
             if (!seeking.containsKey(record.topicPartition())) {
               out.println(lines.line(record));
               printed++;
-              if (out.checkError()) {
+              if (printed % 1024 == 0 && out.checkError()) {
                 return; // stdout is closed (e.g. | head): nobody is reading
               }
             }

@@ -11,7 +11,6 @@ import io.gregor.Producer;
 import io.gregor.ProducerSettings;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -253,7 +252,8 @@ public final class ProduceCommand implements Callable<Integer> {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      producerFailed = true; // what was read is still sent; the exit code says it was not all
+      report("cannot read standard input: " + e.getMessage());
     }
   }
 

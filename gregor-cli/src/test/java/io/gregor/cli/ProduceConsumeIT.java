@@ -238,7 +238,13 @@ class ProduceConsumeIT {
     kafka.createTopic(topic, 1);
     send(kafka, topic, 1, 10);
     var bootstrap = kafka.bootstrapServers();
-    Cli.run(tmp, "consume", "-b", bootstrap, "-t", topic, "-g", group, "-n", "10");
+    try (var admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
+      admin
+          .alterConsumerGroupOffsets(
+              group, Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(10)))
+          .all()
+          .get();
+    }
 
     // when
     var atOffset =

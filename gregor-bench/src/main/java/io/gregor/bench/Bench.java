@@ -88,13 +88,13 @@ public final class Bench {
         return new Options(
             true,
             rounds == null ? 1 : rounds,
-            50_000,
-            500,
-            2,
-            5_000,
-            3,
             20_000,
-            200_000,
+            200,
+            2,
+            2_000,
+            6,
+            5_000,
+            50_000,
             reactor,
             false,
             only,
@@ -190,7 +190,7 @@ public final class Bench {
     if (options.reactor()) {
       contenders.add("reactor-produce");
     }
-    for (int partitions : List.of(1, 6)) {
+    for (int partitions : partitionCounts()) {
       String measure = "produce-p" + partitions;
       for (int round = 1; round <= options.rounds(); round++) {
         for (String contender : rotate(contenders, round)) {
@@ -213,7 +213,7 @@ public final class Bench {
     if (options.reactor()) {
       contenders.add("reactor-consume");
     }
-    for (int partitions : List.of(1, 6)) {
+    for (int partitions : partitionCounts()) {
       String measure = "consume-p" + partitions;
       String topic = measure + "-data";
       fill(topic, partitions, options.records());
@@ -314,6 +314,11 @@ public final class Bench {
   }
 
   // ---------------------------------------------------------------- plumbing
+
+  /** Topics of 1 and 6 partitions; the quick run only does 1. */
+  private List<Integer> partitionCounts() {
+    return options.quick() ? List.of(1) : List.of(1, 6);
+  }
 
   private static List<String> rotate(List<String> contenders, int round) {
     List<String> order = new ArrayList<>(contenders);

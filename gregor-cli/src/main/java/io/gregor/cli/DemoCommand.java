@@ -48,9 +48,9 @@ import tools.jackson.databind.json.JsonMapper;
     mixinStandardHelpOptions = true,
     versionProvider = Gregor.Version.class,
     description = {
-      "Runs the original Gregor's TL;DR examples in Java: a producer and a consumer of JSON maps,",
-      "then a producer whose transducer reshapes its input, printing every event they deliver.",
-      "Starts a Kafka broker in this process, unless --bootstrap names one."
+      "Runs the original Gregor's TL;DR examples in Java, printing every event.",
+      "A producer and a consumer of JSON maps, then a producer whose transducer reshapes its",
+      "input. Starts a Kafka broker in this process, unless --bootstrap names one."
     })
 public final class DemoCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = JsonMapper.builder().build();

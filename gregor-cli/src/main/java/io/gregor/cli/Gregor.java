@@ -51,7 +51,26 @@ public final class Gregor {
 
   /** The configured command line, for {@link #main} and tests. */
   public static CommandLine commandLine() {
-    return new CommandLine(new Gregor()).setExecutionExceptionHandler(new OneLineErrors());
+    return new CommandLine(new Gregor())
+        .setExecutionExceptionHandler(new OneLineErrors())
+        .setParameterExceptionHandler(new ErrorThenUsage());
+  }
+
+  /**
+   * Bad usage: the error, any "did you mean" suggestions, then always the usage, and exit code 2
+   * (picocli's default prints only the suggestions when there are some).
+   */
+  private static final class ErrorThenUsage implements CommandLine.IParameterExceptionHandler {
+    @Override
+    public int handleParseException(CommandLine.ParameterException e, String[] args) {
+      CommandLine command = e.getCommandLine();
+      PrintWriter err = command.getErr();
+      err.println(e.getMessage());
+      CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+      command.usage(err);
+      err.flush();
+      return EXIT_USAGE;
+    }
   }
 
   /** Prints a failure as one line, {@code gregor <command>: <what went wrong>}, without a trace. */

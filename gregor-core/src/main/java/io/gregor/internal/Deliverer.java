@@ -83,8 +83,8 @@ final class Deliverer<T> {
   }
 
   /**
-   * Sends what is left and finishes the output after EOF (which the loop has delivered last);
-   * waits for no reader: when events still wait for room, a virtual thread sends them.
+   * Sends what is left and finishes the output after EOF (which the loop has delivered last); waits
+   * for no reader: when events still wait for room, a virtual thread sends them.
    */
   void finish(String name) {
     finished = true;

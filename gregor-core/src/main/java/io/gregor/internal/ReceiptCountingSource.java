@@ -12,8 +12,8 @@ import java.util.function.Function;
  * reads the count to know which records the application has received, so commits never pass a
  * record still sitting in the channel's buffer.
  *
- * <p>It also knows when the channel has room again: the loop asks, with {@link
- * #wakeWhenReceived}, to be woken once readers have taken a given number of elements.
+ * <p>It also knows when the channel has room again: the loop asks, with {@link #wakeWhenReceived},
+ * to be woken once readers have taken a given number of elements.
  */
 final class ReceiptCountingSource<E> implements Source<E> {
   private final Source<E> channel;
@@ -30,8 +30,8 @@ final class ReceiptCountingSource<E> implements Source<E> {
   }
 
   /**
-   * Runs the wake-up action once readers have taken {@code count} elements in all (at once, on
-   * this thread, if they already have); replaces an earlier request.
+   * Runs the wake-up action once readers have taken {@code count} elements in all (at once, on this
+   * thread, if they already have); replaces an earlier request.
    */
   void wakeWhenReceived(long count) {
     wakeAt.set(count);

@@ -391,6 +391,9 @@ public final class SendLoop<I, K, V> {
   }
 
   private void transducerStopped(Object in) {
+    // Finish the intake first: once the user sees the event below, sending fails at once.
+    state = State.INTAKE_STOPPED;
+    intake.doneOrClosed();
     offerError(
         new Failure(
             ErrorKind.TRANSDUCER_STOPPED,
@@ -398,8 +401,6 @@ public final class SendLoop<I, K, V> {
             null,
             in));
     finishTransducer();
-    state = State.INTAKE_STOPPED;
-    intake.doneOrClosed();
     reportNotSent("not sent: the transducer had stopped taking input", false);
   }
 

@@ -36,24 +36,33 @@ final class Deployment implements AutoCloseable {
   private final KafkaNode controller; // null when the broker is its own controller
   private final List<KafkaNode> brokers;
   private final String bootstrapServers;
+  private final String internalBootstrapServers;
+  private final SaslPlain saslPlain;
   private TopicAdmin admin;
   private boolean closed;
 
   private Deployment(
-      DataDir dataDir, String clusterId, KafkaNode controller, List<KafkaNode> brokers) {
+      DataDir dataDir,
+      String clusterId,
+      KafkaNode controller,
+      List<KafkaNode> brokers,
+      SaslPlain saslPlain) {
     this.dataDir = dataDir;
     this.clusterId = clusterId;
     this.controller = controller;
     this.brokers = List.copyOf(brokers);
     this.bootstrapServers =
         brokers.stream().map(b -> b.spec().address()).collect(Collectors.joining(","));
+    this.internalBootstrapServers =
+        brokers.stream().map(b -> b.spec().internalAddress()).collect(Collectors.joining(","));
+    this.saslPlain = saslPlain;
   }
 
   /** Starts one combined broker+controller node. */
   static Deployment combined(Settings settings) {
     return start(
         settings,
-        dir -> List.of(new NodeSpec(COMBINED_ID, Role.COMBINED, 0, 0, dir.resolve("kafka"))));
+        dir -> List.of(new NodeSpec(COMBINED_ID, Role.COMBINED, 0, 0, 0, dir.resolve("kafka"))));
   }
 
   /** Starts {@code brokers} brokers with node ids 0 to brokers-1, and one controller. */
@@ -71,10 +80,10 @@ final class Deployment implements AutoCloseable {
             Stream.concat(
                     Stream.of(
                         new NodeSpec(
-                            CONTROLLER_ID, Role.CONTROLLER, 0, 0, dir.resolve("controller"))),
+                            CONTROLLER_ID, Role.CONTROLLER, 0, 0, 0, dir.resolve("controller"))),
                     IntStream.range(0, brokers)
                         .mapToObj(
-                            i -> new NodeSpec(i, Role.BROKER, 0, 0, dir.resolve("broker-" + i))))
+                            i -> new NodeSpec(i, Role.BROKER, 0, 0, 0, dir.resolve("broker-" + i))))
                 .toList());
   }
 
@@ -135,20 +144,21 @@ final class Deployment implements AutoCloseable {
     int brokerIndex = 0;
     for (var spec : plan) {
       int brokerPort = 0;
+      int internalPort = 0;
       int controllerPort = 0;
       if (spec.role().isBroker()) {
         brokerPort = settings.port() == 0 ? Ports.free() : settings.port() + brokerIndex++;
         if (settings.port() != 0) {
           Ports.requireFree(brokerPort);
         }
-      }
-      if (spec.role().isController()) {
-        controllerPort = Ports.free();
-        while (controllerPort == brokerPort) {
-          controllerPort = Ports.free();
+        if (settings.saslPlain() != null) {
+          internalPort = Ports.freeExcept(brokerPort);
         }
       }
-      nodes.add(spec.withPorts(brokerPort, controllerPort));
+      if (spec.role().isController()) {
+        controllerPort = Ports.freeExcept(brokerPort, internalPort);
+      }
+      nodes.add(spec.withPorts(brokerPort, internalPort, controllerPort));
     }
     var voters =
         nodes.stream()
@@ -167,7 +177,7 @@ final class Deployment implements AutoCloseable {
         brokerNodes.add(node);
       }
     }
-    return new Deployment(dataDir, clusterId, controllerNode, brokerNodes);
+    return new Deployment(dataDir, clusterId, controllerNode, brokerNodes, settings.saslPlain());
   }
 
   private void startNodes() {
@@ -200,6 +210,21 @@ final class Deployment implements AutoCloseable {
 
   String bootstrapServers() {
     return bootstrapServers;
+  }
+
+  /**
+   * What a client sets to authenticate as {@code user} on the SASL/PLAIN client listener.
+   *
+   * @throws IllegalStateException when the client listener does not use SASL
+   */
+  Map<String, String> clientSaslConfig(String user, String password) {
+    if (saslPlain == null) {
+      throw new IllegalStateException(
+          "Kafka at "
+              + bootstrapServers
+              + " has a plaintext client listener; start it with saslPlain(users) for SASL");
+    }
+    return SaslPlain.clientConfig(user, password);
   }
 
   String clusterId() {
@@ -260,7 +285,7 @@ final class Deployment implements AutoCloseable {
 
   private TopicAdmin admin() {
     if (admin == null) {
-      admin = new TopicAdmin(bootstrapServers);
+      admin = new TopicAdmin(internalBootstrapServers);
     }
     return admin;
   }

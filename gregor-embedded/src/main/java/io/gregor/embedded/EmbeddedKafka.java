@@ -24,6 +24,17 @@ import org.apache.kafka.common.utils.internals.AppInfoParser;
  * setting. Kafka's own loggers are set to WARN when Logback is the SLF4J backend (unless the
  * application configured them), INFO with {@link Builder#verbose(boolean)}.
  *
+ * <p>{@link Builder#saslPlain(Map)} makes clients authenticate with SASL/PLAIN, for testing how a
+ * client handles a wrong password:
+ *
+ * <pre>{@code
+ * try (var kafka = EmbeddedKafka.builder().saslPlain(Map.of("alice", "alice-secret")).start()) {
+ *   var config = new HashMap<String, Object>(kafka.clientSaslConfig("alice", "alice-secret"));
+ *   config.put("bootstrap.servers", kafka.bootstrapServers());
+ *   ...
+ * }
+ * }</pre>
+ *
  * <p>A fatal fault inside the broker does not halt the JVM, as it would in a standalone broker:
  * Kafka logs it and the failing broker thread stops with an exception.
  *
@@ -56,9 +67,28 @@ public final class EmbeddedKafka implements AutoCloseable {
     return AppInfoParser.getVersion();
   }
 
-  /** Where clients connect: {@code 127.0.0.1:<port>}. */
+  /**
+   * Where clients connect: {@code 127.0.0.1:<port>}. With {@link Builder#saslPlain(Map)}, a client
+   * there must authenticate: see {@link #clientSaslConfig(String, String)}.
+   */
   public String bootstrapServers() {
     return deployment.bootstrapServers();
+  }
+
+  /**
+   * The client settings that authenticate as {@code user} with {@code password} on a broker started
+   * with {@link Builder#saslPlain(Map)}: {@code security.protocol=SASL_PLAINTEXT}, {@code
+   * sasl.mechanism=PLAIN} and {@code sasl.jaas.config}. Add {@code bootstrap.servers} and pass them
+   * to any Kafka client. The user and password need not be known to the broker: a client with wrong
+   * ones fails with Kafka's {@code SaslAuthenticationException}.
+   *
+   * @throws IllegalStateException when the broker was not started with {@link
+   *     Builder#saslPlain(Map)}
+   * @throws IllegalArgumentException when the user name or password is not one {@link
+   *     Builder#saslPlain(Map)} allows
+   */
+  public Map<String, String> clientSaslConfig(String user, String password) {
+    return deployment.clientSaslConfig(user, password);
   }
 
   /** The KRaft cluster id, kept in the data directory. */
@@ -73,7 +103,8 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /**
    * Creates a topic with replication factor 1 and returns when it is usable: every partition has a
-   * leader and answers offset requests, so a producer can start right away.
+   * leader and answers offset requests, so a producer can start right away. Works with {@link
+   * Builder#saslPlain(Map)} too: the broker's own admin client needs no credentials.
    *
    * @throws EmbeddedKafkaException when Kafka refuses the topic (for example, it exists)
    * @throws IllegalArgumentException when {@code partitions} is less than 1
@@ -164,6 +195,26 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** Kafka's loggers at INFO instead of WARN (default false). */
     public Builder verbose(boolean verbose) {
       settings = settings.withVerbose(verbose);
+      return this;
+    }
+
+    /**
+     * Makes the client listener require SASL/PLAIN, with these users (name to password) and no
+     * others; {@link EmbeddedKafka#clientSaslConfig(String, String)} gives a client's settings.
+     * Without it (the default) clients connect in plaintext, unauthenticated.
+     *
+     * <p>For testing authentication, not for security: the broker keeps a plaintext listener on
+     * another 127.0.0.1 port for its own traffic (inter-broker requests and {@link
+     * EmbeddedKafka#createTopic}), which clients of {@link EmbeddedKafka#bootstrapServers()} never
+     * see; and SASL/PLAIN over plaintext sends the password in clear.
+     *
+     * @param users user name to password; names are letters, digits and {@code . _ @ -}; passwords
+     *     are non-empty, without control characters
+     * @throws IllegalArgumentException when {@code users} is null or empty, or a name or password
+     *     is not allowed
+     */
+    public Builder saslPlain(Map<String, String> users) {
+      settings = settings.withSaslPlain(users);
       return this;
     }
 

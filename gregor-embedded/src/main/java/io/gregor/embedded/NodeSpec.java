@@ -1,22 +1,33 @@
 package io.gregor.embedded;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 
 /**
  * One Kafka node of an embedded deployment: its id, what it does, where it listens and where it
  * keeps its data. {@link #properties} turns it into the node's server configuration.
  *
+ * <p>A broker's client listener is {@value #PLAINTEXT_LISTENER}, or {@value #SASL_LISTENER} when
+ * the settings ask for SASL/PLAIN; then a {@value #PLAINTEXT_LISTENER} listener on its own port
+ * still carries inter-broker traffic and the deployment's admin client, so that neither needs
+ * credentials. Controllers always listen on {@value #CONTROLLER_LISTENER}, in plaintext.
+ *
  * @param nodeId the KRaft node id
  * @param role broker, controller or both
  * @param brokerPort the client listener's port (unused for a controller)
+ * @param internalPort the plaintext listener's port when the client listener is SASL, else 0
  * @param controllerPort the controller listener's port (unused for a broker)
  * @param dir the node's own directory: its configuration file and its log directory
  */
-record NodeSpec(int nodeId, Role role, int brokerPort, int controllerPort, Path dir) {
+record NodeSpec(
+    int nodeId, Role role, int brokerPort, int internalPort, int controllerPort, Path dir) {
 
   static final String HOST = "127.0.0.1";
-  static final String CLIENT_LISTENER = "PLAINTEXT";
+  static final String PLAINTEXT_LISTENER = "PLAINTEXT";
+  static final String SASL_LISTENER = "SASL";
   static final String CONTROLLER_LISTENER = "CONTROLLER";
 
   /** What a node runs. */
@@ -48,12 +59,18 @@ record NodeSpec(int nodeId, Role role, int brokerPort, int controllerPort, Path 
     return dir.resolve("server.properties");
   }
 
+  /** Where clients connect. */
   String address() {
     return HOST + ":" + brokerPort;
   }
 
-  NodeSpec withPorts(int brokerPort, int controllerPort) {
-    return new NodeSpec(nodeId, role, brokerPort, controllerPort, dir);
+  /** Where the deployment's own admin client connects: always a plaintext listener. */
+  String internalAddress() {
+    return HOST + ":" + (internalPort == 0 ? brokerPort : internalPort);
+  }
+
+  NodeSpec withPorts(int brokerPort, int internalPort, int controllerPort) {
+    return new NodeSpec(nodeId, role, brokerPort, internalPort, controllerPort, dir);
   }
 
   /**
@@ -69,16 +86,26 @@ record NodeSpec(int nodeId, Role role, int brokerPort, int controllerPort, Path 
     var props = new Properties();
     props.setProperty("node.id", Integer.toString(nodeId));
     props.setProperty("process.roles", role.processRoles);
-    props.setProperty("listeners", listeners());
+    props.setProperty("listeners", String.join(",", listeners()));
     props.setProperty(
         "listener.security.protocol.map",
-        CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        (saslClients() ? SASL_LISTENER + ":SASL_PLAINTEXT," : "")
+            + PLAINTEXT_LISTENER
+            + ":PLAINTEXT,"
+            + CONTROLLER_LISTENER
+            + ":PLAINTEXT");
     props.setProperty("controller.listener.names", CONTROLLER_LISTENER);
     props.setProperty("controller.quorum.voters", voters);
     props.setProperty("log.dirs", logDir().toString());
     if (role.isBroker()) {
-      props.setProperty("advertised.listeners", CLIENT_LISTENER + "://" + address());
-      props.setProperty("inter.broker.listener.name", CLIENT_LISTENER);
+      props.setProperty("advertised.listeners", String.join(",", brokerListeners()));
+      props.setProperty("inter.broker.listener.name", PLAINTEXT_LISTENER);
+      if (saslClients()) {
+        var prefix = "listener.name." + SASL_LISTENER.toLowerCase(Locale.ROOT) + ".";
+        props.setProperty("sasl.enabled.mechanisms", SaslPlain.MECHANISM);
+        props.setProperty(
+            prefix + "plain.sasl.jaas.config", settings.saslPlain().brokerJaasConfig());
+      }
     }
     props.setProperty("auto.create.topics.enable", "true");
     if (role.isController()) {
@@ -106,13 +133,28 @@ record NodeSpec(int nodeId, Role role, int brokerPort, int controllerPort, Path 
     return props;
   }
 
-  private String listeners() {
-    var client = CLIENT_LISTENER + "://" + HOST + ":" + brokerPort;
-    var controller = CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort;
-    return switch (role) {
-      case COMBINED -> client + "," + controller;
-      case BROKER -> client;
-      case CONTROLLER -> controller;
-    };
+  /** Whether clients must authenticate with SASL/PLAIN (the deployment gave an internal port). */
+  private boolean saslClients() {
+    return role.isBroker() && internalPort != 0;
+  }
+
+  private List<String> listeners() {
+    var listeners = new ArrayList<String>();
+    if (role.isBroker()) {
+      listeners.addAll(brokerListeners());
+    }
+    if (role.isController()) {
+      listeners.add(CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort);
+    }
+    return listeners;
+  }
+
+  /** The client listener, and the internal plaintext one if the client listener is SASL. */
+  private List<String> brokerListeners() {
+    if (!saslClients()) {
+      return List.of(PLAINTEXT_LISTENER + "://" + address());
+    }
+    return List.of(
+        SASL_LISTENER + "://" + address(), PLAINTEXT_LISTENER + "://" + internalAddress());
   }
 }

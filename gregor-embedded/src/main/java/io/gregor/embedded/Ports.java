@@ -6,6 +6,7 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.Arrays;
 
 /** Finds free ports on the loopback address and tells whether a given one is free. */
 final class Ports {
@@ -20,6 +21,16 @@ final class Ports {
       return socket.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException("no free port on " + NodeSpec.HOST, e);
+    }
+  }
+
+  /** A free port, as {@link #free()}, that is none of {@code taken}. */
+  static int freeExcept(int... taken) {
+    while (true) {
+      int port = free();
+      if (Arrays.stream(taken).noneMatch(t -> t == port)) {
+        return port;
+      }
     }
   }
 

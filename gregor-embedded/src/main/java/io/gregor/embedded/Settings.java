@@ -14,9 +14,16 @@ import java.util.Set;
  * @param numPartitions the partitions of auto-created topics
  * @param brokerConfig extra broker settings, applied last
  * @param verbose Kafka's loggers at INFO instead of WARN
+ * @param saslPlain the users of a client listener that requires SASL/PLAIN, or {@code null} for a
+ *     plaintext client listener
  */
 record Settings(
-    int port, Path dataDir, int numPartitions, Map<String, String> brokerConfig, boolean verbose) {
+    int port,
+    Path dataDir,
+    int numPartitions,
+    Map<String, String> brokerConfig,
+    boolean verbose,
+    SaslPlain saslPlain) {
 
   /** Settings that Gregor derives from the node layout; overriding them would break the node. */
   static final Set<String> RESERVED =
@@ -35,7 +42,7 @@ record Settings(
           "log.dirs",
           "metadata.log.dir");
 
-  static final Settings DEFAULTS = new Settings(0, null, 1, Map.of(), false);
+  static final Settings DEFAULTS = new Settings(0, null, 1, Map.of(), false, null);
 
   Settings {
     brokerConfig = Map.copyOf(brokerConfig);
@@ -45,21 +52,21 @@ record Settings(
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0 (any free port) to 65535, was " + port);
     }
-    return new Settings(port, dataDir, numPartitions, brokerConfig, verbose);
+    return new Settings(port, dataDir, numPartitions, brokerConfig, verbose, saslPlain);
   }
 
   Settings withDataDir(Path dataDir) {
     if (dataDir == null) {
       throw new IllegalArgumentException("dataDir must not be null");
     }
-    return new Settings(port, dataDir, numPartitions, brokerConfig, verbose);
+    return new Settings(port, dataDir, numPartitions, brokerConfig, verbose, saslPlain);
   }
 
   Settings withNumPartitions(int numPartitions) {
     if (numPartitions < 1) {
       throw new IllegalArgumentException("numPartitions must be at least 1, was " + numPartitions);
     }
-    return new Settings(port, dataDir, numPartitions, brokerConfig, verbose);
+    return new Settings(port, dataDir, numPartitions, brokerConfig, verbose, saslPlain);
   }
 
   Settings withBrokerConfig(String key, String value) {
@@ -77,10 +84,18 @@ record Settings(
     }
     var copy = new LinkedHashMap<>(brokerConfig);
     copy.put(key, value);
-    return new Settings(port, dataDir, numPartitions, copy, verbose);
+    return new Settings(port, dataDir, numPartitions, copy, verbose, saslPlain);
   }
 
   Settings withVerbose(boolean verbose) {
-    return new Settings(port, dataDir, numPartitions, brokerConfig, verbose);
+    return new Settings(port, dataDir, numPartitions, brokerConfig, verbose, saslPlain);
+  }
+
+  /**
+   * @throws IllegalArgumentException when {@code users} is null or empty, or a name or password is
+   *     not allowed (see {@link SaslPlain})
+   */
+  Settings withSaslPlain(Map<String, String> users) {
+    return new Settings(port, dataDir, numPartitions, brokerConfig, verbose, new SaslPlain(users));
   }
 }

@@ -44,6 +44,12 @@ class ConsumerBackpressureTest {
   private static final int IN_FLIGHT_BOUND =
       OUTPUT_BUFFER + Math.max(OUTPUT_BUFFER, MAX_POLL_RECORDS) + MAX_POLL_RECORDS;
 
+  /**
+   * How often the reader samples what the consumer has fetched: finer than one poll's records, so
+   * that a poll too many between two samples cannot go unseen.
+   */
+  private static final int SAMPLE_EVERY = MAX_POLL_RECORDS / 4;
+
   /** The reader's simulated work: 150 µs a record, 30 s for the whole backlog. */
   private static final long WORK_NANOS_PER_RECORD = 30_000_000_000L / RECORDS;
 
@@ -82,7 +88,7 @@ class ConsumerBackpressureTest {
                 .isEqualTo(expected[record.partition()]);
             expected[record.partition()]++;
             received++;
-            if (received % 10_000 == 0) {
+            if (received % SAMPLE_EVERY == 0) {
               maxInFlight = Math.max(maxInFlight, fetched(consumer, firstAssignment) - received);
             }
             work(start, received);

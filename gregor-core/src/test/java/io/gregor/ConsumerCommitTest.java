@@ -15,6 +15,7 @@ import io.gregor.embedded.KafkaExtension;
 import io.gregor.embedded.TestNames;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -81,7 +82,7 @@ class ConsumerCommitTest {
       var committed = consumer.commit();
 
       // then
-      assertThat(committed).isEqualTo(Map.of(zero, new OffsetAndMetadata(3)));
+      assertThat(committed).isEqualTo(Map.of(zero, new OffsetAndMetadata(3, Optional.of(0), "")));
       assertThat(consumer.committed(Set.of(zero)))
           .extractingByKey(zero)
           .extracting(OffsetAndMetadata::offset)
@@ -115,7 +116,7 @@ class ConsumerCommitTest {
       var committed = consumer.commit();
 
       // then
-      assertThat(committed).isEqualTo(Map.of(zero, new OffsetAndMetadata(5)));
+      assertThat(committed).isEqualTo(Map.of(zero, new OffsetAndMetadata(5, Optional.of(0), "")));
     }
   }
 

@@ -12,6 +12,7 @@ import io.gregor.embedded.KafkaExtension;
 import io.gregor.embedded.TestNames;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Gatherers;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -80,7 +81,8 @@ class ConsumerTransducerTest {
       var stopped = nextMatching(consumer.output(), event -> event instanceof Event.Error<?>);
       assertThat(((Event.Error<?>) stopped).failure().kind())
           .isEqualTo(ErrorKind.TRANSDUCER_STOPPED);
-      assertThat(consumer.commit()).isEqualTo(Map.of(zero, new OffsetAndMetadata(5)));
+      assertThat(consumer.commit())
+          .isEqualTo(Map.of(zero, new OffsetAndMetadata(5, Optional.of(0), "")));
       assertThat(consumer.committed(Set.of(zero)).get(zero).offset()).isEqualTo(5L);
     }
   }

@@ -19,6 +19,7 @@ import io.gregor.embedded.TestNames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -215,7 +216,7 @@ class ConsumerWalkthroughTest {
 
       // then
       assertThat(nextResult(consumer.output(), new Operation.Commit()))
-          .isEqualTo(Map.of(partition, new OffsetAndMetadata(5)));
+          .isEqualTo(Map.of(partition, new OffsetAndMetadata(5, Optional.of(0), "")));
       assertThat(consumer.committed(Set.of(partition)))
           .extractingByKey(partition)
           .extracting(OffsetAndMetadata::offset)

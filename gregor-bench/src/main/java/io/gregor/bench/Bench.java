@@ -31,8 +31,8 @@ import org.apache.kafka.common.TopicPartition;
  * ./gregor bench --quick    # a smoke run in about a minute, writes to gregor-bench/target
  * </pre>
  *
- * Options: {@code --rounds N}, {@code --out FILE}, {@code --only produce,consume,latency,memory,micro},
- * {@code --no-reactor}, {@code --no-micro}.
+ * Options: {@code --rounds N}, {@code --out FILE}, {@code --only
+ * produce,consume,latency,memory,micro}, {@code --no-reactor}, {@code --no-micro}.
  */
 public final class Bench {
   private final Options options;

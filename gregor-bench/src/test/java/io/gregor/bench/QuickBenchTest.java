@@ -10,13 +10,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The harness's quick mode as a smoke test: every contender runs once against a real broker and
- * the report is written. It checks that the harness works, never the numbers.
+ * The harness's quick mode as a smoke test: every contender runs once against a real broker and the
+ * report is written. It checks that the harness works, never the numbers.
  */
 class QuickBenchTest {
 
   @Test
-  void quickRun_measuresEveryContenderAndWritesTheReport() throws IOException, InterruptedException {
+  void quickRun_measuresEveryContenderAndWritesTheReport()
+      throws IOException, InterruptedException {
     // given
     Path root = Path.of("..").toAbsolutePath().normalize();
     Path report = Path.of("target/bench-smoke.md").toAbsolutePath();
@@ -36,10 +37,7 @@ class QuickBenchTest {
 
     // when
     Process bench =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     boolean finished = bench.waitFor(5, TimeUnit.MINUTES);
     if (!finished) {
       bench.destroyForcibly();

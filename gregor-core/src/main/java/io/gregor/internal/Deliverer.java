@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * sender, and the output counts what readers take, so {@code sent - received} bounds what the
  * channel holds); the others wait here, in order, and go as soon as readers make room. The loop
  * reads {@link #queued()} to pause its partitions when too many wait (backpressure), and asks to be
- * woken when readers have made room ({@link #notifyWhenLow()}).
+ * woken when readers have made room ({@link #notifyWhenLow}).
  *
  * <p>One hop from the poll loop to the reader, and no thread of its own: at close, only if events
  * are still waiting, a virtual thread finishes sending them (and EOF) so that close never waits for
@@ -67,6 +67,11 @@ final class Deliverer<T> {
     return waiting.size();
   }
 
+  /** Events made but not yet in the output channel (without trying to send any). */
+  int waiting() {
+    return waiting.size();
+  }
+
   /** Whether the reader finished the output channel itself: nothing more reaches it. */
   boolean abandoned() {
     return abandoned;
@@ -74,10 +79,10 @@ final class Deliverer<T> {
 
   /**
    * Asks for the loop to be woken (by the reader's thread) once the channel is at most half full,
-   * so that waiting events go on promptly.
+   * so that waiting events (or, when {@code recordsWaiting}, records) go on promptly.
    */
-  void notifyWhenLow() {
-    if (!waiting.isEmpty()) {
+  void notifyWhenLow(boolean recordsWaiting) {
+    if (!waiting.isEmpty() || recordsWaiting) {
       receipts.wakeWhenReceived(Math.max(1, sent - capacity / 2));
     }
   }
@@ -124,13 +129,17 @@ final class Deliverer<T> {
   /** Sends one event into a channel known to have room (so this never waits). */
   private void send(Event<T> event) {
     Object result;
-    try {
-      result = output.sendOrClosed(event);
-    } catch (InterruptedException e) {
-      // Not expected (there is room); keep the event and the interrupt for the loop.
-      Thread.currentThread().interrupt();
-      waiting.addFirst(event);
-      return;
+    boolean interrupted = Thread.interrupted(); // a pending interrupt must not lose the event
+    while (true) {
+      try {
+        result = output.sendOrClosed(event);
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true; // there is room, so trying again does not wait
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt(); // for the loop to see
     }
     if (result instanceof ChannelClosed) {
       log.debug("the output was finished by its reader; later events are dropped");

@@ -40,7 +40,9 @@ public final class Emitter<E> {
     this.output = output;
     this.policy = policy;
     this.permits = permits;
-    this.thread = Thread.ofVirtual().name(name).start(this::run);
+    // Assigned before the thread starts: run() reads it.
+    this.thread = Thread.ofVirtual().name(name).unstarted(this::run);
+    thread.start();
   }
 
   /** Whether events of this type reach the output. */

@@ -1,42 +1,31 @@
 package io.gregor.internal;
 
 import com.softwaremill.jox.Channel;
-import com.softwaremill.jox.ChannelClosed;
 import com.softwaremill.jox.Source;
 import io.gregor.ConsumerOperation;
 import io.gregor.ConsumerSettings;
 import io.gregor.ErrorKind;
 import io.gregor.Event;
-import io.gregor.EventType;
 import io.gregor.Failure;
-import io.gregor.GregorException;
 import io.gregor.Operation;
 import io.gregor.RebalanceKind;
-import io.gregor.Received;
-import io.gregor.Topics;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
-import java.util.stream.Gatherer;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
@@ -48,83 +37,73 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The consumer's engine: one thread owns the {@link KafkaConsumer} and does everything with it;
- * only {@code wakeup()} crosses threads (to cut a long poll short when an operation arrives or the
- * output has room again).
+ * The consumer's engine: one thread owns the {@link KafkaConsumer} and does everything with it (the
+ * {@link LoopCore}); only {@code wakeup()} crosses threads, and only while the loop polls.
  *
  * <p>One iteration of the loop:
  *
  * <ol>
- *   <li>run the operations that arrived (a forwarding thread moves them from the control channel to
- *       a queue and wakes the consumer up), and hand their results to the deliverer at once;
- *   <li>pause every assigned partition when the events waiting for the output exceed the larger of
- *       the output buffer's size and {@code max.poll.records}, resume when they have drained to
- *       half of it (backpressure: the loop keeps polling, so the consumer stays in its group);
- *   <li>poll; deserialize each record (a failure is an error event with the record's coordinates,
- *       and the loop moves past it), run the transducer, and hand the events, as one batch, to the
- *       {@link Deliverer}, which puts on the output channel, on this thread and without blocking,
- *       what the channel has room for (the rest waits, and a reader making room wakes the loop);
- *   <li>commit what the reader has received, when automatic commits are on and the interval has
- *       passed.
+ *   <li>run the operations that arrived ({@link ConsumerOperations}); while the output is backed
+ *       up, only those that make no event (direct calls, close) run, so that operations nobody
+ *       reads the results of wait in the bounded control channel instead of piling up as events;
+ *   <li>let records of the last poll still waiting go through the {@link RecordPipeline}, as far as
+ *       the output has room;
+ *   <li>pause or resume partitions for backpressure ({@link FlowControl});
+ *   <li>poll, and hand the records to the pipeline, which deserializes them, runs the transducer
+ *       and hands the events to the {@link Deliverer} (which puts on the output what it has room
+ *       for, on this thread, without blocking; a reader making room wakes the loop);
+ *   <li>commit what the reader has received ({@link CommitTracker}), when automatic commits are on
+ *       and the interval has passed.
  * </ol>
  *
- * <p>Commits never pass a record the reader has not taken from the output channel: each event gets
- * a sequence number, the loop remembers for each record that made events the sequence number of its
- * last one (a marker), and the output counts what readers take ({@link ReceiptCountingSource}).
- * Each iteration moves the markers the reader has passed into the offsets a commit may take, so
- * markers exist only for events still on their way.
- *
- * <p>Kafka calls other than poll may be cut short by a wakeup meant for poll; they are run again.
+ * <p>Close (the operation, {@code close()}, or the user finishing the control channel) runs the
+ * transducer's finisher, commits what was received, then closes the Kafka consumer, all within
+ * {@code closeTimeout}; then the close result and EOF go out. A failure of the loop itself (an
+ * {@link Error} from user code) emits a {@link ErrorKind#FATAL} error and closes the same way;
+ * every pending and later call then fails with its cause.
  */
 public final class PollLoop<K, V, T> {
   private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
   private static final AtomicInteger IDS = new AtomicInteger();
   private static final Duration IDLE_POLL = Duration.ofSeconds(1);
   private static final Duration BACKOFF = Duration.ofMillis(500);
+  private static final int INTAKE_CAPACITY = 64;
 
   private final ConsumerSettings<K, V, T> settings;
-  private final Channel<Object> control = Channel.newBufferedChannel(64);
-  private final Channel<Event<T>> outputChannel;
+  private final LoopCore core;
   private final ReceiptCountingSource<Event<T>> output;
-  private final LinkedBlockingQueue<Object> operations = new LinkedBlockingQueue<>();
+
+  /** Operations from the control channel, in order; bounded, so the control channel fills up. */
+  private final LinkedBlockingDeque<Object> operations = new LinkedBlockingDeque<>(INTAKE_CAPACITY);
+
+  /** Direct closes: they jump the queue, so close works however many operations wait. */
+  private final ConcurrentLinkedQueue<Request<?>> closeRequests = new ConcurrentLinkedQueue<>();
+
+  /** Whether the loop is in (or about to enter) poll: only then does a wakeup go to Kafka. */
+  private final AtomicBoolean polling = new AtomicBoolean();
+
+  /**
+   * A reader made room since the loop last looked: set before the wake, so that a wake that arrives
+   * while the loop is not polling is not lost (the loop checks it before it polls).
+   */
+  private final AtomicBoolean roomMade = new AtomicBoolean();
+
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final Deliverer<T> deliverer;
-  private final Transducer<Received<K, V>, T> transducer;
-  private final Set<EventType> policy;
+  private final CommitTracker tracker;
+  private final FlowControl flow;
+  private final RecordPipeline<K, V, T> pipeline;
+  private final ConsumerOperations ops;
   private final boolean autoCommit;
   private final long autoCommitIntervalMs;
-  private final long pauseAbove;
   private final boolean hasGroup;
-  private final Thread thread;
-  private final Thread forwarder;
-  private final RebalanceListener rebalanceListener = new RebalanceListener();
-
-  /** Events made in this iteration, handed to the deliverer as one batch. */
-  private final List<Event<T>> batch = new ArrayList<>();
-
-  /** Sequence number of the last event handed to the deliverer (first is 1). */
-  private long sequence;
-
-  /** Offsets the reader completes by receiving the event with the given sequence number. */
-  private final Markers markers = new Markers();
-
-  /** Next offset per partition, for records the reader has received (what a commit may commit). */
-  private final Map<TopicPartition, Long> receivedOffsets = new HashMap<>();
-
-  /** What was last committed, so automatic commits skip partitions with nothing new. */
-  private final Map<TopicPartition, Long> committedOffsets = new HashMap<>();
-
-  private final Set<TopicPartition> userPaused = new HashSet<>();
-  private final Set<TopicPartition> backpressurePaused = new HashSet<>();
-  private boolean transducerStopped;
-
-  /** The current subscription, or {@code null} when there is none. */
-  private Topics subscription;
 
   private long lastAutoCommit = System.currentTimeMillis();
 
   /** How many events the reader had taken at the last automatic commit. */
-  private long receivedAtLastAutoCommit;
+  private long takenAtLastAutoCommit;
+
+  private final RepeatedFailures pollFailures = new RepeatedFailures();
 
   private boolean closed;
 
@@ -134,97 +113,102 @@ public final class PollLoop<K, V, T> {
     int id = IDS.incrementAndGet();
     Map<String, Object> kafka = new HashMap<>(settings.kafka());
     this.autoCommit =
-        Boolean.parseBoolean(
-            String.valueOf(kafka.getOrDefault(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "true"))
-                .trim());
+        Boolean.parseBoolean(setting(kafka, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "true"));
     this.autoCommitIntervalMs =
-        Long.parseLong(
-            String.valueOf(
-                    kafka.getOrDefault(ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG, "5000"))
-                .trim());
+        Long.parseLong(setting(kafka, ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG, "5000"));
+    Duration apiTimeout =
+        Duration.ofMillis(
+            Long.parseLong(setting(kafka, ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000")));
+    int maxPollRecords =
+        Integer.parseInt(setting(kafka, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500"));
     this.hasGroup = kafka.get(ConsumerConfig.GROUP_ID_CONFIG) != null;
+    long limit = Math.max(settings.outputBufferSize(), maxPollRecords);
+    Channel<Event<T>> outputChannel = Channel.newBufferedChannel(settings.outputBufferSize());
+    this.output = new ReceiptCountingSource<>(outputChannel, this::roomMade);
+    this.deliverer = new Deliverer<>(outputChannel, output, settings.outputBufferSize());
+    this.tracker = new CommitTracker(!PerRecord.holdsNothing(settings.transducer()));
+    if (!PerRecord.holdsNothing(settings.transducer()) && autoCommit && hasGroup) {
+      log.info(
+          "the consumer's transducer is not one of Gregor's per-record transducers: records it"
+              + " takes are committed only once it has finished (when it stops early, or at"
+              + " close)");
+    }
+    // Before the Kafka consumer: the transducer's initializer may throw, and nothing leaks then.
+    this.pipeline = new RecordPipeline<>(settings, deliverer, tracker, limit);
     // Gregor commits itself, and only what the reader has received.
     kafka.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     kafka.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     kafka.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     this.consumer = new KafkaConsumer<>(kafka);
-    this.policy = settings.outputPolicy();
-    this.outputChannel = Channel.newBufferedChannel(settings.outputBufferSize());
-    // When readers make room, wake the loop from poll (or from waiting for operations).
-    this.output =
-        new ReceiptCountingSource<>(
-            outputChannel,
-            () -> {
-              operations.add(ROOM);
-              consumer.wakeup();
-            });
-    int maxPollRecords =
-        Integer.parseInt(
-            String.valueOf(kafka.getOrDefault(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500"))
-                .trim());
-    this.pauseAbove = Math.max(settings.outputBufferSize(), maxPollRecords);
-    this.deliverer = new Deliverer<>(outputChannel, output, settings.outputBufferSize());
-    Gatherer<? super Received<K, V>, ?, T> gatherer = settings.transducer();
-    this.transducer = gatherer == null ? null : Transducer.of(gatherer, new DataDownstream());
-    this.thread = Thread.ofVirtual().name("gregor-consumer-" + id).start(this::run);
-    this.forwarder =
-        Thread.ofVirtual().name("gregor-consumer-" + id + "-control").start(this::forward);
+    this.flow = new FlowControl(consumer, limit);
+    this.ops =
+        new ConsumerOperations(
+            consumer,
+            tracker,
+            flow,
+            pipeline,
+            new RebalanceListener(),
+            output::received,
+            hasGroup,
+            autoCommit,
+            apiTimeout);
+    this.core = new LoopCore("consumer", "gregor-consumer-" + id, INTAKE_CAPACITY, this::run);
+    core.start(this::takeOperation);
+  }
+
+  private static String setting(Map<String, Object> kafka, String name, String otherwise) {
+    return String.valueOf(kafka.getOrDefault(name, otherwise)).trim();
   }
 
   public Source<Event<T>> output() {
     return output;
   }
 
-  @SuppressWarnings("unchecked")
   public <O> Channel<O> control() {
-    return (Channel<O>) control;
+    return core.control();
   }
 
   /** Runs an operation through the loop and returns its result. */
   public <R> R call(ConsumerOperation<R> operation) {
-    Request<R> request = Request.of(operation);
-    try {
-      if (control.sendOrClosed(request) instanceof ChannelClosed) {
-        if (operation instanceof Operation.Close) {
-          awaitTermination();
-          return null;
-        }
-        throw new GregorException(
-            new Failure(ErrorKind.INVALID_OPERATION, "the consumer is closed", null, operation));
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new GregorException(
-          new Failure(
-              ErrorKind.OPERATION_FAILED, "interrupted sending " + operation, e, operation));
-    }
-    return request.await();
+    return core.call(operation, this::closeDirectly);
   }
 
   /** Waits until the loop has finished (after close). */
   public void awaitTermination() {
-    try {
-      thread.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    core.awaitTermination();
+  }
+
+  // ---------------------------------------------------------------- waking the loop
+
+  /** The forwarder hands an operation over: waits while the intake is full. */
+  private boolean takeOperation(Object operation) throws InterruptedException {
+    operations.putLast(operation);
+    wake();
+    return true;
+  }
+
+  private void closeDirectly(Request<?> close) {
+    closeRequests.add(close);
+    wake();
+  }
+
+  /** A reader made room in the output: what waits can go on. */
+  private void roomMade() {
+    roomMade.set(true);
+    wake();
+  }
+
+  private void wake() {
+    core.unpark();
+    if (polling.get()) {
+      consumer.wakeup();
     }
   }
 
-  // ---------------------------------------------------------------- control forwarding
-
-  /** Moves operations from the control channel to the loop's queue and wakes the loop up. */
-  private void forward() {
-    try {
-      while (true) {
-        Object next = control.receiveOrClosed();
-        if (next instanceof ChannelClosed) {
-          return;
-        }
-        operations.add(next);
-        consumer.wakeup();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+  /** Waits, without polling, until something may have arrived or the timeout passes. */
+  private void idle(Duration timeout) {
+    if (!hasRunnableOperation() && !roomMade.getAndSet(false)) {
+      LockSupport.parkNanos(timeout.toNanos());
     }
   }
 
@@ -233,408 +217,162 @@ public final class PollLoop<K, V, T> {
   private void run() {
     try {
       if (settings.topics() != null) {
-        subscribe(settings.topics());
+        ops.subscribe(settings.topics());
       }
       while (!closed) {
         runOnce();
       }
     } catch (RuntimeException | Error e) {
+      core.failed(e);
       log.error("consumer loop failed; closing", e);
-      emit(
+      pipeline.emit(
           new Event.Error<>(
               new Failure(ErrorKind.FATAL, "the consumer loop failed: " + e, e, null)));
-      closeNow(null);
+      closeNow(null, deadline());
     }
   }
 
-  /** Put in the operations queue when readers have made room in the output channel. */
-  private static final Object ROOM = new Object();
-
   private void runOnce() {
+    if (Thread.interrupted()) {
+      interrupted();
+    }
     runOperations();
     if (closed) {
       return;
     }
-    // Results go out now, not after the next poll (which may block for a while).
-    flushBatch();
-    applyBackpressure();
+    pipeline.resume(); // records of the last poll still waiting, as far as there is room
+    if (deliverer.abandoned() || pipeline.stopped()) {
+      flow.stop();
+    } else {
+      flow.update(deliverer.queued(), pipeline.recordsPending());
+    }
     ConsumerRecords<byte[], byte[]> records = poll();
     if (closed) {
-      return; // an operation run while waiting (no subscription, or after a failed poll) closed
+      return; // an operation run while waiting closed
     }
-    if (records != null && !records.isEmpty()) {
-      handle(records);
+    if (records != null) {
+      pipeline.accept(records);
     }
-    flushBatch();
-    deliverer.notifyWhenLow(); // events waiting for room go as soon as there is some
-    collectReceived(); // keeps the markers to the events not yet received
+    pipeline.flush();
+    // Events or records waiting for room go on as soon as there is some.
+    deliverer.notifyWhenLow(pipeline.recordsPending());
+    tracker.collect(output.received()); // keeps the markers to the events not yet received
     autoCommitIfDue();
   }
 
   private ConsumerRecords<byte[], byte[]> poll() {
+    if (!ops.hasPartitionsToPoll()) {
+      idle(IDLE_POLL);
+      return null;
+    }
+    polling.set(true);
     try {
-      if (subscription == null && consumer.assignment().isEmpty()) {
-        waitForOperations(IDLE_POLL);
-        return null;
+      if (hasRunnableOperation() || roomMade.getAndSet(false)) {
+        return null; // it arrived just now (or a reader made room): see to it first
       }
       return consumer.poll(pollTimeout());
     } catch (WakeupException e) {
       return null;
     } catch (InterruptException e) {
-      Thread.interrupted();
-      return null;
+      interrupted();
     } catch (AuthorizationException e) {
       pollFailed(ErrorKind.AUTHORIZATION, e);
     } catch (AuthenticationException e) {
       pollFailed(ErrorKind.AUTHENTICATION, e);
     } catch (KafkaException | IllegalStateException e) {
       pollFailed(ErrorKind.POLL_FAILED, e);
+    } finally {
+      polling.set(false);
     }
     return null;
   }
 
   private Duration pollTimeout() {
-    if (!autoCommit || !hasGroup || output.received() == receivedAtLastAutoCommit) {
+    if (!autoCommit || !hasGroup || output.received() == takenAtLastAutoCommit) {
       return IDLE_POLL; // no commits, or nothing received to commit: no reason to wake early
     }
     long untilCommit = lastAutoCommit + autoCommitIntervalMs - System.currentTimeMillis();
     return Duration.ofMillis(Math.clamp(untilCommit, 0, IDLE_POLL.toMillis()));
   }
 
-  private void pollFailed(ErrorKind kind, RuntimeException e) {
-    emit(new Event.Error<>(new Failure(kind, "poll failed: " + e.getMessage(), e, null)));
-    flushBatch();
-    // Do not spin on a persistent failure; operations still get through at once.
-    waitForOperations(BACKOFF);
-  }
-
-  /** Waits until an operation arrives (and runs it) or the timeout passes, without polling. */
-  private void waitForOperations(Duration timeout) {
-    try {
-      Object next = operations.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      if (next != null) {
-        runOperation(next);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  // ---------------------------------------------------------------- records
-
-  private void handle(ConsumerRecords<byte[], byte[]> records) {
-    for (TopicPartition partition : records.partitions()) {
-      if (transducerStopped) {
-        break; // nothing more is delivered (or committed)
-      }
-      for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
-        long before = sequence + batch.size();
-        Received<K, V> received = convert(record);
-        if (received != null) {
-          integrate(received);
-        }
-        long last = sequence + batch.size();
-        if (last > before) {
-          // Once the reader has taken this record's last event, the record (and any before it
-          // that made no event of their own) counts as received.
-          markers.add(last, partition, record.offset() + 1);
-        }
-        if (transducerStopped) {
-          break;
-        }
-      }
-    }
-  }
-
-  private Received<K, V> convert(ConsumerRecord<byte[], byte[]> record) {
-    K key;
-    V value;
-    try {
-      key =
-          record.key() == null
-              ? null
-              : settings
-                  .keyDeserializer()
-                  .deserialize(record.topic(), record.headers(), record.key());
-      value =
-          record.value() == null
-              ? null
-              : settings
-                  .valueDeserializer()
-                  .deserialize(record.topic(), record.headers(), record.value());
-    } catch (RuntimeException e) {
-      emit(
-          new Event.Error<>(
-              new Failure(
-                  ErrorKind.DESERIALIZATION,
-                  "could not deserialize the record at "
-                      + record.topic()
-                      + "-"
-                      + record.partition()
-                      + "@"
-                      + record.offset()
-                      + ": "
-                      + e,
-                  e,
-                  new Failure.Coordinates(record.topic(), record.partition(), record.offset()))));
-      return null;
-    }
-    return new Received<>(
-        record.topic(),
-        record.partition(),
-        record.offset(),
-        Instant.ofEpochMilli(record.timestamp()),
-        record.timestampType(),
-        key,
-        value,
-        KafkaData.fromKafka(record.headers()),
-        record.serializedKeySize(),
-        record.serializedValueSize(),
-        record.leaderEpoch().orElse(null));
-  }
-
-  @SuppressWarnings("unchecked")
-  private void integrate(Received<K, V> received) {
-    if (transducer == null) {
-      batch.add(new Event.Data<>((T) received));
-      return;
-    }
-    try {
-      if (!transducer.integrate(received)) {
-        stopTransducer();
-      }
-    } catch (RuntimeException e) {
-      emit(
-          new Event.Error<>(
-              new Failure(
-                  ErrorKind.TRANSDUCER,
-                  "the transducer threw on the record at " + received.coordinates() + ": " + e,
-                  e,
-                  received.coordinates())));
-    }
-  }
-
-  private void stopTransducer() {
-    transducerStopped = true;
-    emit(
+  /** Code on this thread (a transducer, a deserializer) interrupted it: say so and go on. */
+  private void interrupted() {
+    Thread.interrupted();
+    pipeline.emit(
         new Event.Error<>(
             new Failure(
-                ErrorKind.TRANSDUCER_STOPPED,
-                "the transducer stopped early; no more records are delivered, and those not"
-                    + " delivered are not committed",
+                ErrorKind.POLL_FAILED,
+                "the consumer's thread was interrupted (by a transducer or deserializer?); the"
+                    + " interrupt is cleared and the consumer goes on",
                 null,
                 null)));
-    finishTransducer();
-    Set<TopicPartition> assigned = consumer.assignment();
-    consumer.pause(assigned);
+    pipeline.flush();
   }
 
-  private void finishTransducer() {
-    if (transducer == null) {
-      return;
-    }
-    try {
-      transducer.finish();
-    } catch (RuntimeException e) {
-      emit(
+  /**
+   * Reports a failed poll, and waits a little before the next (operations still run at once). A
+   * failure like the last one is counted instead of reported again while the reader has not taken
+   * the last report, so that a failure that repeats adds no events while nobody reads.
+   */
+  private void pollFailed(ErrorKind kind, RuntimeException e) {
+    String repeats = pollFailures.report(kind + ": " + e.getMessage(), output.received());
+    if (repeats != null) {
+      pipeline.emit(
           new Event.Error<>(
-              new Failure(ErrorKind.TRANSDUCER, "the transducer's finisher threw: " + e, e, null)));
+              new Failure(kind, "poll failed: " + e.getMessage() + repeats, e, null)));
+      pipeline.flush();
+      pollFailures.reported(pipeline.lastSequence());
     }
-  }
-
-  private final class DataDownstream implements Gatherer.Downstream<T> {
-    @Override
-    public boolean push(T element) {
-      batch.add(new Event.Data<>(element));
-      return true;
-    }
-  }
-
-  /** Queues an event for the output if the policy wants it. */
-  private void emit(Event<T> event) {
-    if (policy.contains(event.type())) {
-      batch.add(event);
-    }
-  }
-
-  private void flushBatch() {
-    if (!batch.isEmpty()) {
-      sequence += batch.size();
-      deliverer.deliver(batch); // keeps no reference to the list
-      batch.clear();
-    }
-  }
-
-  // ---------------------------------------------------------------- backpressure
-
-  private void applyBackpressure() {
-    long queued = deliverer.queued();
-    if (queued > pauseAbove || deliverer.abandoned()) {
-      // Every assigned partition not paused yet, including any assigned since the last pause.
-      Set<TopicPartition> toPause = new HashSet<>(consumer.assignment());
-      toPause.removeAll(userPaused);
-      toPause.removeAll(backpressurePaused);
-      if (!toPause.isEmpty()) {
-        consumer.pause(toPause);
-        backpressurePaused.addAll(toPause);
-        log.debug("output backed up ({} events waiting): paused {}", queued, toPause);
-        deliverer.notifyWhenLow();
-      }
-    } else if (!backpressurePaused.isEmpty() && queued <= pauseAbove / 2) {
-      Set<TopicPartition> toResume = new HashSet<>(backpressurePaused);
-      toResume.retainAll(consumer.assignment());
-      toResume.removeAll(userPaused);
-      if (!transducerStopped) {
-        consumer.resume(toResume);
-      }
-      backpressurePaused.clear();
-      log.debug("output has room: resumed {}", toResume);
-    }
-  }
-
-  // ---------------------------------------------------------------- commits
-
-  /** Moves offsets of events the reader has received into {@link #receivedOffsets}. */
-  private void collectReceived() {
-    markers.collect(output.received(), receivedOffsets);
-  }
-
-  /** Offsets received and not yet committed, for assigned partitions. */
-  private Map<TopicPartition, OffsetAndMetadata> uncommitted() {
-    collectReceived();
-    Set<TopicPartition> assigned = consumer.assignment();
-    Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
-    receivedOffsets.forEach(
-        (partition, offset) -> {
-          if (assigned.contains(partition) && !offset.equals(committedOffsets.get(partition))) {
-            offsets.put(partition, new OffsetAndMetadata(offset));
-          }
-        });
-    return offsets;
-  }
-
-  private void autoCommitIfDue() {
-    if (!autoCommit || !hasGroup) {
-      return;
-    }
-    long now = System.currentTimeMillis();
-    if (now - lastAutoCommit < autoCommitIntervalMs) {
-      return;
-    }
-    lastAutoCommit = now;
-    receivedAtLastAutoCommit = output.received();
-    Map<TopicPartition, OffsetAndMetadata> offsets = uncommitted();
-    if (offsets.isEmpty()) {
-      return;
-    }
-    try {
-      consumer.commitAsync(
-          offsets,
-          (committed, exception) -> {
-            if (exception == null) {
-              committed.forEach(
-                  (partition, offset) -> committedOffsets.put(partition, offset.offset()));
-            } else {
-              autoCommitFailed(exception);
-            }
-          });
-    } catch (RuntimeException e) {
-      autoCommitFailed(e); // e.g. a fenced static member: an event, not the end of the loop
-    }
-  }
-
-  private void autoCommitFailed(Exception e) {
-    emit(
-        new Event.Error<>(
-            new Failure(
-                ErrorKind.COMMIT_FAILED, "automatic commit failed: " + e.getMessage(), e, null)));
-  }
-
-  /** Commits synchronously what the reader received (for close and revocation). */
-  private void commitReceived(Collection<TopicPartition> partitions, Duration timeout) {
-    if (!autoCommit || !hasGroup) {
-      return;
-    }
-    Map<TopicPartition, OffsetAndMetadata> offsets = uncommitted();
-    offsets.keySet().retainAll(partitions);
-    if (offsets.isEmpty()) {
-      return;
-    }
-    try {
-      despiteWakeups(
-          () -> {
-            consumer.commitSync(offsets, timeout);
-            return null;
-          });
-      offsets.forEach((partition, offset) -> committedOffsets.put(partition, offset.offset()));
-    } catch (RuntimeException e) {
-      emit(
-          new Event.Error<>(
-              new Failure(
-                  ErrorKind.COMMIT_FAILED,
-                  "commit of received offsets failed: " + e.getMessage(),
-                  e,
-                  null)));
-    }
-  }
-
-  private void forget(Collection<TopicPartition> partitions) {
-    // Events of these partitions still on their way are delivered but no longer committed here.
-    markers.removeAll(partitions);
-    receivedOffsets.keySet().removeAll(partitions);
-    committedOffsets.keySet().removeAll(partitions);
-    backpressurePaused.removeAll(partitions);
-    userPaused.removeAll(partitions);
-  }
-
-  private final class RebalanceListener implements ConsumerRebalanceListener {
-    @Override
-    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      if (partitions.isEmpty()) {
-        return;
-      }
-      commitReceived(partitions, settings.closeTimeout());
-      forget(partitions);
-      emit(new Event.Rebalance<>(RebalanceKind.REVOKED, Set.copyOf(partitions)));
-    }
-
-    @Override
-    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      if (partitions.isEmpty()) {
-        return;
-      }
-      if (!backpressurePaused.isEmpty() || transducerStopped) {
-        consumer.pause(partitions);
-        if (!transducerStopped) {
-          backpressurePaused.addAll(partitions);
-        }
-      }
-      emit(new Event.Rebalance<>(RebalanceKind.ASSIGNED, Set.copyOf(partitions)));
-    }
-
-    @Override
-    public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      if (partitions.isEmpty()) {
-        return;
-      }
-      forget(partitions);
-      emit(new Event.Rebalance<>(RebalanceKind.LOST, Set.copyOf(partitions)));
-    }
+    idle(BACKOFF);
   }
 
   // ---------------------------------------------------------------- operations
 
+  /** Whether an operation is waiting that the loop would run now. */
+  private boolean hasRunnableOperation() {
+    if (!closeRequests.isEmpty()) {
+      return true;
+    }
+    Object next = operations.peekFirst();
+    return next != null && (makesNoEvent(next) || !outputBackedUp());
+  }
+
+  /** Operations that run even while the output is backed up: they add no events, or end it. */
+  private static boolean makesNoEvent(Object operation) {
+    return operation instanceof Request<?>
+        || operation == LoopCore.CONTROL_FINISHED
+        || operation instanceof Operation.Close;
+  }
+
+  private boolean outputBackedUp() {
+    return deliverer.queued() >= flow.limit() && !deliverer.abandoned();
+  }
+
   private void runOperations() {
-    Object next;
-    while (!closed && (next = operations.poll()) != null) {
+    Request<?> close = closeRequests.poll();
+    if (close != null) {
+      close(close);
+      return;
+    }
+    while (!closed && hasRunnableOperation()) {
+      Object next = operations.pollFirst();
+      if (next == null) {
+        return; // a close request
+      }
       runOperation(next);
+      pipeline.flush(); // results go out now, not after the next poll
+      if (!closeRequests.isEmpty()) {
+        close(closeRequests.poll());
+        return;
+      }
     }
   }
 
   private void runOperation(Object next) {
     switch (next) {
-      case Object room when room == ROOM -> {
-        // readers made room in the output: the loop's next step sends what waits
+      case Object o when o == LoopCore.CONTROL_FINISHED -> {
+        log.debug("the control channel was finished; closing the consumer");
+        close(null);
       }
       case Request<?> request -> execute(request.operation(), request);
       case ConsumerOperation<?> operation -> execute(operation, null);
@@ -653,336 +391,156 @@ public final class PollLoop<K, V, T> {
     }
     Object result;
     try {
-      result = despiteWakeups(() -> perform(operation));
-    } catch (OperationFailure e) {
-      reply(request, e.failure);
+      result = ops.perform(operation);
+    } catch (ConsumerOperations.Refused e) {
+      reply(request, e.failure());
       return;
     } catch (RuntimeException e) {
       reply(
-          request, new Failure(kindOf(e), operation + " failed: " + e.getMessage(), e, operation));
+          request,
+          new Failure(
+              ConsumerOperations.kindOf(e),
+              operation + " failed: " + e.getMessage(),
+              e,
+              operation));
       return;
     }
     if (request != null) {
       request.complete(result);
     } else {
-      emit(new Event.Result<>(operation, result));
+      pipeline.emit(new Event.Result<>(operation, result));
     }
-  }
-
-  /**
-   * Runs a call of the Kafka consumer again when a wakeup meant for poll (an operation arrived, or
-   * the output has room) cut it short. Each wakeup stands for one such event, so this ends.
-   */
-  private static <R> R despiteWakeups(Supplier<R> call) {
-    while (true) {
-      try {
-        return call.get();
-      } catch (WakeupException e) {
-        log.trace("a wakeup interrupted a call other than poll; running it again");
-      }
-    }
-  }
-
-  private static ErrorKind kindOf(RuntimeException e) {
-    return switch (e) {
-      case AuthorizationException _ -> ErrorKind.AUTHORIZATION;
-      case AuthenticationException _ -> ErrorKind.AUTHENTICATION;
-      case IllegalStateException s when needsAssignment(s.getMessage()) ->
-          ErrorKind.NO_SUBSCRIPTION;
-      case IllegalStateException _ -> ErrorKind.INVALID_OPERATION;
-      case IllegalArgumentException _ -> ErrorKind.INVALID_OPERATION;
-      default -> ErrorKind.OPERATION_FAILED;
-    };
-  }
-
-  /** Whether Kafka refused an operation on a partition this consumer has not been assigned. */
-  private static boolean needsAssignment(String message) {
-    return message != null
-        && (message.contains("No current assignment")
-            || message.contains("assigned to this consumer")
-            || message.contains("not subscribed"));
-  }
-
-  private static final class OperationFailure extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    private final transient Failure failure;
-
-    OperationFailure(ErrorKind kind, String message, Operation<?> operation) {
-      super(message, null, false, false);
-      this.failure = new Failure(kind, message, null, operation);
-    }
-  }
-
-  private Object perform(Operation<?> operation) {
-    return switch (operation) {
-      case Operation.Subscribe(Topics topics) -> {
-        if (topics == null) {
-          throw new OperationFailure(
-              ErrorKind.INVALID_OPERATION, "subscribe needs topics", operation);
-        }
-        if (!hasGroup) {
-          throw new OperationFailure(
-              ErrorKind.INVALID_OPERATION,
-              "subscribe needs a group id ('group.id'); without one, use Assign",
-              operation);
-        }
-        subscribe(topics);
-        yield null;
-      }
-      case Operation.Unsubscribe() -> {
-        commitReceived(consumer.assignment(), settings.closeTimeout());
-        consumer.unsubscribe();
-        subscription = null;
-        forget(new HashSet<>(receivedOffsets.keySet()));
-        backpressurePaused.clear();
-        userPaused.clear();
-        yield null;
-      }
-      case Operation.Subscriptions() -> Set.copyOf(consumer.subscription());
-      case Operation.PartitionsFor(String topic) -> {
-        if (topic == null || topic.isBlank()) {
-          throw new OperationFailure(
-              ErrorKind.INVALID_OPERATION, "partitions-for needs a topic", operation);
-        }
-        yield KafkaData.partitions(consumer.partitionsFor(topic));
-      }
-      case Operation.Metrics() -> KafkaData.metrics(consumer.metrics());
-      case Operation.Commit(Map<TopicPartition, OffsetAndMetadata> offsets) ->
-          commit(offsets, operation);
-      case Operation.Committed(Set<TopicPartition> partitions) -> {
-        requireNonEmpty(partitions, operation);
-        Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
-        consumer
-            .committed(partitions)
-            .forEach(
-                (partition, offset) -> {
-                  if (offset != null) {
-                    committed.put(partition, offset);
-                  }
-                });
-        yield Map.copyOf(committed);
-      }
-      case Operation.Assignment() -> Set.copyOf(consumer.assignment());
-      case Operation.Assign(Set<TopicPartition> partitions) -> {
-        Set<TopicPartition> dropped = new HashSet<>(consumer.assignment());
-        dropped.removeAll(partitions);
-        commitReceived(dropped, settings.closeTimeout());
-        consumer.assign(partitions); // throws while subscribed: then nothing is forgotten
-        forget(dropped);
-        yield null;
-      }
-      case Operation.Seek(TopicPartition partition, long offset) -> {
-        if (offset < 0) {
-          throw new OperationFailure(
-              ErrorKind.INVALID_OPERATION,
-              "seek needs an offset of 0 or more, was " + offset,
-              operation);
-        }
-        consumer.seek(partition, offset);
-        yield null;
-      }
-      case Operation.SeekToBeginning(Set<TopicPartition> partitions) -> {
-        consumer.seekToBeginning(orAssigned(partitions, operation));
-        yield null;
-      }
-      case Operation.SeekToEnd(Set<TopicPartition> partitions) -> {
-        consumer.seekToEnd(orAssigned(partitions, operation));
-        yield null;
-      }
-      case Operation.SeekToTimestamp(Set<TopicPartition> partitions, Instant timestamp) ->
-          seekToTimestamp(orAssigned(partitions, operation), timestamp);
-      case Operation.Position(TopicPartition partition) -> consumer.position(partition);
-      case Operation.Pause(Set<TopicPartition> partitions) -> {
-        consumer.pause(partitions);
-        userPaused.addAll(partitions);
-        yield null;
-      }
-      case Operation.Resume(Set<TopicPartition> partitions) -> {
-        userPaused.removeAll(partitions);
-        Set<TopicPartition> toResume = new HashSet<>(partitions);
-        toResume.removeAll(backpressurePaused);
-        if (!transducerStopped) {
-          consumer.resume(toResume);
-        }
-        yield null;
-      }
-      case Operation.Paused() -> {
-        Set<TopicPartition> paused = new HashSet<>(userPaused);
-        paused.retainAll(consumer.assignment());
-        yield Set.copyOf(paused);
-      }
-      case Operation.EndOffsets(Set<TopicPartition> partitions) ->
-          Map.copyOf(consumer.endOffsets(orAssigned(partitions, operation)));
-      case Operation.Lag() -> {
-        Set<TopicPartition> assigned = consumer.assignment();
-        if (assigned.isEmpty()) {
-          throw new OperationFailure(
-              ErrorKind.NO_SUBSCRIPTION,
-              "lag needs assigned partitions; there are none",
-              operation);
-        }
-        Map<TopicPartition, Long> ends = consumer.endOffsets(assigned);
-        Map<TopicPartition, Long> lag = new HashMap<>();
-        for (TopicPartition partition : assigned) {
-          lag.put(
-              partition,
-              Math.max(0, ends.getOrDefault(partition, 0L) - consumer.position(partition)));
-        }
-        yield Map.copyOf(lag);
-      }
-      case Operation.ListTopics() -> {
-        Map<String, List<io.gregor.PartitionDetails>> topics = new HashMap<>();
-        consumer
-            .listTopics()
-            .forEach((topic, infos) -> topics.put(topic, KafkaData.partitions(infos)));
-        yield Map.copyOf(topics);
-      }
-      default ->
-          throw new OperationFailure(
-              ErrorKind.INVALID_OPERATION, "a consumer does not take " + operation, operation);
-    };
-  }
-
-  private void subscribe(Topics topics) {
-    switch (topics) {
-      case Topics.Names(List<String> names) -> consumer.subscribe(names, rebalanceListener);
-      case Topics.Matching(var pattern) -> consumer.subscribe(pattern, rebalanceListener);
-    }
-    subscription = topics; // only once Kafka has taken it
-  }
-
-  private static void requireNonEmpty(Set<TopicPartition> partitions, Operation<?> operation) {
-    if (partitions.isEmpty()) {
-      throw new OperationFailure(
-          ErrorKind.INVALID_OPERATION, operation + " needs at least one partition", operation);
-    }
-  }
-
-  private Set<TopicPartition> orAssigned(Set<TopicPartition> partitions, Operation<?> operation) {
-    if (!partitions.isEmpty()) {
-      return partitions;
-    }
-    Set<TopicPartition> assigned = consumer.assignment();
-    if (assigned.isEmpty()) {
-      throw new OperationFailure(
-          ErrorKind.NO_SUBSCRIPTION,
-          operation + " with no partitions named needs assigned partitions; there are none",
-          operation);
-    }
-    return assigned;
-  }
-
-  private Map<TopicPartition, OffsetAndMetadata> commit(
-      Map<TopicPartition, OffsetAndMetadata> offsets, Operation<?> operation) {
-    if (!hasGroup) {
-      throw new OperationFailure(
-          ErrorKind.INVALID_OPERATION, "commit needs a group id ('group.id')", operation);
-    }
-    if (offsets.isEmpty()) {
-      if (subscription == null && consumer.assignment().isEmpty()) {
-        throw new OperationFailure(
-            ErrorKind.NO_SUBSCRIPTION,
-            "commit needs a subscription or assigned partitions; there are none",
-            operation);
-      }
-      Map<TopicPartition, OffsetAndMetadata> received = uncommitted();
-      if (!received.isEmpty()) {
-        consumer.commitSync(received);
-        received.forEach((partition, offset) -> committedOffsets.put(partition, offset.offset()));
-      }
-      return Map.copyOf(received);
-    }
-    consumer.commitSync(offsets);
-    offsets.forEach((partition, offset) -> committedOffsets.put(partition, offset.offset()));
-    return offsets;
-  }
-
-  private Map<TopicPartition, Long> seekToTimestamp(
-      Set<TopicPartition> partitions, Instant timestamp) {
-    Map<TopicPartition, Long> query = new HashMap<>();
-    partitions.forEach(partition -> query.put(partition, timestamp.toEpochMilli()));
-    Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(query);
-    Set<TopicPartition> toEnd = new HashSet<>();
-    Map<TopicPartition, Long> sought = new HashMap<>();
-    for (TopicPartition partition : partitions) {
-      OffsetAndTimestamp offset = found.get(partition);
-      if (offset == null) {
-        toEnd.add(partition);
-      } else {
-        consumer.seek(partition, offset.offset());
-        sought.put(partition, offset.offset());
-      }
-    }
-    if (!toEnd.isEmpty()) {
-      Map<TopicPartition, Long> ends = consumer.endOffsets(toEnd);
-      for (TopicPartition partition : toEnd) {
-        long end = ends.get(partition);
-        consumer.seek(partition, end);
-        sought.put(partition, end);
-      }
-    }
-    return Map.copyOf(sought);
   }
 
   private void reply(Request<?> request, Failure failure) {
     if (request != null) {
-      request.reply().completeExceptionally(new GregorException(failure));
+      request.reply().completeExceptionally(new io.gregor.GregorException(failure));
     } else {
-      emit(new Event.Error<>(failure));
+      pipeline.emit(new Event.Error<>(failure));
+    }
+  }
+
+  // ---------------------------------------------------------------- commits
+
+  private void autoCommitIfDue() {
+    if (!autoCommit || !hasGroup) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    if (now - lastAutoCommit < autoCommitIntervalMs) {
+      return;
+    }
+    lastAutoCommit = now;
+    takenAtLastAutoCommit = output.received();
+    Map<TopicPartition, OffsetAndMetadata> offsets = ops.uncommitted();
+    if (offsets.isEmpty()) {
+      return;
+    }
+    try {
+      consumer.commitAsync(
+          offsets,
+          (committed, exception) -> {
+            if (exception == null) {
+              tracker.committed(committed);
+            } else {
+              commitFailed("automatic commit failed: ", exception);
+            }
+          });
+    } catch (RuntimeException e) {
+      commitFailed("automatic commit failed: ", e); // e.g. a fenced static member
+    }
+  }
+
+  private void commitFailed(String what, Exception e) {
+    pipeline.emit(
+        new Event.Error<>(new Failure(ErrorKind.COMMIT_FAILED, what + e.getMessage(), e, null)));
+  }
+
+  private final class RebalanceListener implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      if (partitions.isEmpty()) {
+        return;
+      }
+      Set<TopicPartition> revoked = new HashSet<>(partitions);
+      try {
+        ops.commitReceived(revoked, settings.closeTimeout());
+      } catch (RuntimeException e) {
+        commitFailed("commit of received offsets failed: ", e);
+      }
+      ops.gone(revoked);
+      pipeline.emit(new Event.Rebalance<>(RebalanceKind.REVOKED, Set.copyOf(partitions)));
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      if (partitions.isEmpty()) {
+        return;
+      }
+      flow.assigned(partitions);
+      pipeline.emit(new Event.Rebalance<>(RebalanceKind.ASSIGNED, Set.copyOf(partitions)));
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      if (partitions.isEmpty()) {
+        return;
+      }
+      ops.gone(new HashSet<>(partitions));
+      pipeline.emit(new Event.Rebalance<>(RebalanceKind.LOST, Set.copyOf(partitions)));
     }
   }
 
   // ---------------------------------------------------------------- close
 
-  private void close(Request<?> request) {
-    finishTransducer();
-    try {
-      commitReceived(consumer.assignment(), settings.closeTimeout());
-    } catch (RuntimeException e) {
-      log.warn("commit on close failed", e);
-    }
-    closeNow(request);
+  private long deadline() {
+    return System.nanoTime() + settings.closeTimeout().toNanos();
   }
 
-  private void closeNow(Request<?> request) {
-    closed = true;
-    control.doneOrClosed();
+  private static Duration left(long deadline) {
+    return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+  }
+
+  private void close(Request<?> request) {
+    long deadline = deadline();
+    pipeline.finish();
+    pipeline.flush();
     try {
-      consumer.close(CloseOptions.timeout(settings.closeTimeout()));
+      ops.commitReceived(consumer.assignment(), left(deadline));
+    } catch (RuntimeException e) {
+      log.warn("commit on close failed", e);
+      commitFailed("commit on close failed: ", e);
+    }
+    closeNow(request, deadline);
+  }
+
+  private void closeNow(Request<?> request, long deadline) {
+    closed = true;
+    core.finishIntake(this::refuseWaiting);
+    try {
+      consumer.close(CloseOptions.timeout(left(deadline)));
     } catch (RuntimeException e) {
       log.warn("closing the Kafka consumer failed", e);
-      emit(
+      pipeline.emit(
           new Event.Error<>(
               new Failure(ErrorKind.FATAL, "closing the Kafka consumer failed: " + e, e, null)));
     }
-    try {
-      forwarder.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    failPendingOperations();
     if (request != null) {
       request.complete(null);
     }
-    emit(new Event.Result<>(new Operation.Close(), null));
-    batch.add(new Event.Eof<>());
-    flushBatch();
-    deliverer.finish(Thread.currentThread().getName() + "-finisher");
+    for (Request<?> late = closeRequests.poll(); late != null; late = closeRequests.poll()) {
+      late.complete(null);
+    }
+    pipeline.emit(new Event.Result<>(new Operation.Close(), null));
+    pipeline.emit(new Event.Eof<>());
+    pipeline.flush();
+    deliverer.finish(core.name() + "-finisher");
   }
 
   /** Operations that arrived after close get an error, never silence. */
-  private void failPendingOperations() {
-    Object next;
-    while ((next = operations.poll()) != null) {
-      Operation<?> operation =
-          next instanceof Request<?> r ? r.operation() : next instanceof Operation<?> o ? o : null;
-      if (next instanceof Request<?> r && operation instanceof Operation.Close) {
-        r.complete(null);
-        continue;
-      }
-      reply(
-          next instanceof Request<?> r ? r : null,
-          new Failure(ErrorKind.INVALID_OPERATION, "the consumer is closed", null, operation));
+  private void refuseWaiting() {
+    for (Object next = operations.pollFirst(); next != null; next = operations.pollFirst()) {
+      core.refuse(next, failure -> pipeline.emit(new Event.Error<>(failure)));
     }
   }
 }

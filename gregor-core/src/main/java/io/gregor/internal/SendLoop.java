@@ -16,8 +16,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -71,6 +69,8 @@ public final class SendLoop<I, K, V> {
   /** Permits added when the in-flight limit is lifted for closing: more than can ever be used. */
   private static final int LIFTED = 1 << 30;
 
+  private static final int CONTROL_CAPACITY = 16;
+
   /** The loop's states; see the class comment. */
   private enum State {
     RUNNING,
@@ -79,8 +79,8 @@ public final class SendLoop<I, K, V> {
   }
 
   private final ProducerSettings<I, K, V> settings;
+  private final LoopCore core;
   private final Channel<Object> intake;
-  private final Channel<Object> control;
   private final Channel<Event<Sent<K, V>>> output;
   private final Semaphore permits;
   private final AtomicBoolean limitLifted = new AtomicBoolean();
@@ -88,13 +88,10 @@ public final class SendLoop<I, K, V> {
   private final KafkaProducer<byte[], byte[]> producer;
   private final Emitter<Sent<K, V>> emitter;
   private final boolean wantData;
-  private final Thread thread;
-  private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
   /** Operations that reached a finished intake: the loop takes them from here instead. */
-  private final LinkedBlockingQueue<Object> lateOperations = new LinkedBlockingQueue<>();
-
-  private final Thread forwarder;
+  private final LinkedBlockingQueue<Object> lateOperations =
+      new LinkedBlockingQueue<>(CONTROL_CAPACITY);
 
   private State state = State.RUNNING;
 
@@ -112,7 +109,6 @@ public final class SendLoop<I, K, V> {
     // First, as the gatherer's initializer may throw: nothing is started yet.
     this.transducer = gatherer == null ? null : Transducer.of(gatherer, new SendDownstream());
     this.intake = Channel.newBufferedChannel(settings.inputBufferSize());
-    this.control = Channel.newBufferedChannel(16);
     this.output = Channel.newBufferedChannel(settings.outputBufferSize());
     this.permits = new Semaphore(settings.maxInFlight());
     Map<String, Object> kafka = new HashMap<>(settings.kafka());
@@ -123,11 +119,8 @@ public final class SendLoop<I, K, V> {
         new Emitter<>(
             "gregor-producer-" + id + "-emitter", output, settings.outputPolicy(), permits);
     this.wantData = emitter.wants(EventType.DATA);
-    this.thread = Thread.ofVirtual().name("gregor-producer-" + id).unstarted(this::run);
-    this.forwarder =
-        Thread.ofVirtual().name("gregor-producer-" + id + "-control").unstarted(this::forward);
-    thread.start();
-    forwarder.start();
+    this.core = new LoopCore("producer", "gregor-producer-" + id, CONTROL_CAPACITY, this::run);
+    core.start(this::takeOperation);
   }
 
   @SuppressWarnings("unchecked")
@@ -135,9 +128,8 @@ public final class SendLoop<I, K, V> {
     return (Channel<I>) (Channel<?>) intake;
   }
 
-  @SuppressWarnings("unchecked")
   public <O> Channel<O> control() {
-    return (Channel<O>) control;
+    return core.control();
   }
 
   public Channel<Event<Sent<K, V>>> output() {
@@ -151,61 +143,16 @@ public final class SendLoop<I, K, V> {
    *     loop's own thread (from a transducer or serializer), where it would wait for itself
    */
   public <R> R call(ProducerOperation<R> operation) {
-    if (Thread.currentThread() == thread) {
-      throw new GregorException(
-          new Failure(
-              ErrorKind.INVALID_OPERATION,
-              operation
-                  + " cannot be called on the producer's own thread (from a transducer or"
-                  + " serializer): it would wait for itself",
-              null,
-              operation));
-    }
-    boolean close = operation instanceof Operation.Close;
-    if (close) {
+    if (operation instanceof Operation.Close && !core.onOwnThread()) {
       // A loop waiting for an in-flight permit that only a reader can free must still see this.
       liftInFlightLimit();
     }
-    Request<R> request = Request.of(operation);
-    try {
-      if (control.sendOrClosed(request) instanceof ChannelClosed) {
-        if (close) {
-          awaitTermination();
-          return null;
-        }
-        throw closedFailure(operation);
-      }
-      CompletableFuture.anyOf(request.reply(), terminated).get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new GregorException(
-          new Failure(
-              ErrorKind.OPERATION_FAILED, "interrupted waiting for " + operation, e, operation));
-    } catch (ExecutionException e) {
-      // The reply failed: request.await() below throws its failure.
-    }
-    if (!request.reply().isDone()) {
-      // The loop ended without taking the request (the user put the control channel in error).
-      if (close) {
-        return null;
-      }
-      throw closedFailure(operation);
-    }
-    return request.await();
+    return core.call(operation, null);
   }
 
   /** Waits until the loop has finished (after close). */
   public void awaitTermination() {
-    try {
-      thread.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private static GregorException closedFailure(Operation<?> operation) {
-    return new GregorException(
-        new Failure(ErrorKind.INVALID_OPERATION, "the producer is closed", null, operation));
+    core.awaitTermination();
   }
 
   private void liftInFlightLimit() {
@@ -221,9 +168,8 @@ public final class SendLoop<I, K, V> {
       }
     } catch (RuntimeException | Error e) {
       log.error("producer loop failed; closing", e);
+      core.failed(e);
       failed(e);
-    } finally {
-      terminated.complete(null);
     }
   }
 
@@ -255,35 +201,22 @@ public final class SendLoop<I, K, V> {
   /** An item of the control channel, in the intake behind the inputs accepted before it. */
   private record Op(Object operation) {}
 
-  /** Put in the intake when the user finishes the control channel: an orderly close. */
-  private static final Object CONTROL_FINISHED = new Object();
-
   /**
-   * The forwarding thread: moves operations from the control channel into the intake (or, once the
-   * intake is finished, into {@link #lateOperations}).
+   * The forwarder hands an operation over: into the intake, behind the inputs accepted before it,
+   * or, once the intake is finished, into {@link #lateOperations}; waits while either is full.
    */
-  private void forward() {
-    try {
-      while (true) {
-        Object next = control.receiveOrClosed();
-        Object operation = next instanceof ChannelClosed ? CONTROL_FINISHED : next;
-        if (intake.sendOrClosed(new Op(operation)) instanceof ChannelClosed) {
-          lateOperations.add(operation);
-        }
-        if (next instanceof ChannelClosed) {
-          return;
-        }
-      }
-    } catch (InterruptedException e) {
-      log.debug("the producer's control forwarder was interrupted");
+  private boolean takeOperation(Object operation) throws InterruptedException {
+    if (intake.sendOrClosed(new Op(operation)) instanceof ChannelClosed) {
+      lateOperations.put(operation);
     }
+    return true;
   }
 
   private void runOperation(Object operation) {
     switch (operation) {
       case Request<?> request -> execute(request.operation(), request);
       case ProducerOperation<?> op -> execute(op, null);
-      case Object o when o == CONTROL_FINISHED -> {
+      case Object o when o == LoopCore.CONTROL_FINISHED -> {
         log.debug("the control channel was finished; closing the producer");
         close(null, true);
       }
@@ -300,28 +233,15 @@ public final class SendLoop<I, K, V> {
 
   /** An operation that came too late: the producer is closing or closed. */
   private void refuse(Object operation, boolean closing) {
-    if (operation == CONTROL_FINISHED) {
-      return;
-    }
-    Operation<?> op =
-        operation instanceof Request<?> r
-            ? r.operation()
-            : operation instanceof Operation<?> o ? o : null;
-    Failure failure =
-        new Failure(ErrorKind.INVALID_OPERATION, "the producer is closed", null, operation);
-    if (operation instanceof Request<?> r) {
-      if (op instanceof Operation.Close) {
-        r.complete(null);
-      } else {
-        r.reply()
-            .completeExceptionally(
-                new GregorException(new Failure(failure.kind(), failure.message(), null, op)));
-      }
-    } else if (closing) {
-      emitter.offerUnheld(new Event.Error<>(failure));
-    } else {
-      offerError(failure);
-    }
+    core.refuse(
+        operation,
+        failure -> {
+          if (closing) {
+            emitter.offerUnheld(new Event.Error<>(failure));
+          } else {
+            offerError(failure);
+          }
+        });
   }
 
   /**
@@ -350,7 +270,7 @@ public final class SendLoop<I, K, V> {
     } catch (RuntimeException | Error again) {
       log.error("closing the failed producer failed too", again);
       intake.doneOrClosed();
-      control.doneOrClosed();
+      core.control().doneOrClosed();
       emitter.offerUnheld(new Event.Eof<>());
     }
   }
@@ -706,13 +626,7 @@ public final class SendLoop<I, K, V> {
           new Event.Error<>(
               new Failure(ErrorKind.FATAL, "closing the Kafka producer failed: " + e, e, null)));
     }
-    control.doneOrClosed();
-    try {
-      forwarder.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    failPendingRequests();
+    core.finishIntake(this::refuseLateOperations);
     if (announce) {
       emitter.offerUnheld(new Event.Result<>(new Operation.Close(), null));
     }
@@ -723,12 +637,7 @@ public final class SendLoop<I, K, V> {
   }
 
   /** Operations that arrived after close get an error, never silence; a late close, its result. */
-  private void failPendingRequests() {
-    for (Object next = receiveFinished(control);
-        !(next instanceof ChannelClosed);
-        next = receiveFinished(control)) {
-      refuse(next, true);
-    }
+  private void refuseLateOperations() {
     for (Object next = lateOperations.poll(); next != null; next = lateOperations.poll()) {
       refuse(next, true);
     }

@@ -1,0 +1,324 @@
+package io.gregor.internal;
+
+import io.gregor.ConsumerSettings;
+import io.gregor.ErrorKind;
+import io.gregor.Event;
+import io.gregor.EventType;
+import io.gregor.Failure;
+import io.gregor.Received;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Gatherer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * From polled records to events: deserializes each record (a failure is an error event with the
+ * record's coordinates, and the pipeline moves past it), runs the transducer, and hands the events,
+ * numbered in order, to the {@link Deliverer} in batches. Tells the {@link CommitTracker} what it
+ * has handled. Owned by the poll loop's thread.
+ *
+ * <p>Memory stays bounded whatever the transducer does: records of a poll go through only while
+ * fewer events wait for the output than the flow limit; the rest stay here ({@link
+ * #recordsPending()}), while every partition is paused, until the reader makes room. So at most one
+ * poll's records, and one record's outputs beyond the limit, are held.
+ */
+final class RecordPipeline<K, V, T> {
+  private final ConsumerSettings<K, V, T> settings;
+  private final Set<EventType> policy;
+  private final Deliverer<T> deliverer;
+  private final CommitTracker tracker;
+  private final Transducer<Received<K, V>, T> transducer;
+
+  /** Events made and not yet handed to the deliverer. */
+  private final List<Event<T>> batch = new ArrayList<>();
+
+  /** Sequence number of the last event handed to the deliverer (the first is 1). */
+  private long sequence;
+
+  private boolean stopped;
+
+  /** How many events may wait for the output before records wait here instead. */
+  private final long limit;
+
+  /** Polls whose records have not all gone through yet (normally at most one). */
+  private final ArrayDeque<ConsumerRecords<byte[], byte[]>> polls = new ArrayDeque<>();
+
+  /** The poll whose records are going through, or null. */
+  private ConsumerRecords<byte[], byte[]> pending;
+
+  private List<TopicPartition> pendingPartitions = List.of();
+  private int partitionIndex;
+  private int recordIndex;
+  private final Set<TopicPartition> dropped = new HashSet<>();
+
+  RecordPipeline(
+      ConsumerSettings<K, V, T> settings,
+      Deliverer<T> deliverer,
+      CommitTracker tracker,
+      long limit) {
+    this.settings = settings;
+    this.limit = limit;
+    this.policy = settings.outputPolicy();
+    this.deliverer = deliverer;
+    this.tracker = tracker;
+    Gatherer<? super Received<K, V>, ?, T> gatherer = settings.transducer();
+    this.transducer = gatherer == null ? null : Transducer.of(gatherer, new DataDownstream());
+  }
+
+  /** Queues an event for the output if the policy wants it. */
+  void emit(Event<T> event) {
+    if (policy.contains(event.type())) {
+      batch.add(event);
+    }
+  }
+
+  /** Hands the events made so far to the deliverer. */
+  void flush() {
+    if (!batch.isEmpty()) {
+      sequence += batch.size();
+      deliverer.deliver(batch); // keeps no reference to the list
+      batch.clear();
+    }
+  }
+
+  /** The sequence number of the last event made so far. */
+  long lastSequence() {
+    return sequence + batch.size();
+  }
+
+  /** Whether the transducer has stopped taking records. */
+  boolean stopped() {
+    return stopped;
+  }
+
+  /** Whether records of a poll still wait to go through. */
+  boolean recordsPending() {
+    return pending != null;
+  }
+
+  /** Takes a poll's records and runs as many as there is room for. */
+  void accept(ConsumerRecords<byte[], byte[]> records) {
+    if (stopped || records.isEmpty() && records.nextOffsets().isEmpty()) {
+      return;
+    }
+    polls.add(records);
+    resume();
+  }
+
+  /** Runs waiting records while fewer events wait for the output than the limit. */
+  void resume() {
+    while (!stopped) {
+      if (pending == null && !startNextPoll()) {
+        break;
+      }
+      if (partitionIndex == pendingPartitions.size()) {
+        pending = null;
+        continue;
+      }
+      TopicPartition partition = pendingPartitions.get(partitionIndex);
+      List<ConsumerRecord<byte[], byte[]>> records = pending.records(partition);
+      if (dropped.contains(partition)) {
+        recordIndex = records.size();
+      }
+      while (recordIndex < records.size() && !stopped) {
+        if (deliverer.waiting() + batch.size() >= limit) {
+          flush();
+          if (deliverer.waiting() >= limit) {
+            return; // room first: the rest waits, bounded by max.poll.records
+          }
+        }
+        handle(partition, records.get(recordIndex++));
+      }
+      if (!stopped) {
+        if (!dropped.contains(partition)) {
+          // Past the last record: transaction markers and aborted records included.
+          OffsetAndMetadata next = pending.nextOffsets().get(partition);
+          if (next != null) {
+            tracker.handled(
+                partition,
+                next.offset(),
+                next.leaderEpoch().orElse(Markers.NO_EPOCH),
+                lastSequence());
+          }
+        }
+        partitionIndex++;
+        recordIndex = 0;
+      }
+    }
+    flush();
+  }
+
+  private boolean startNextPoll() {
+    pending = polls.poll();
+    if (pending == null) {
+      dropped.clear();
+      return false;
+    }
+    pendingPartitions = new ArrayList<>(pending.partitions());
+    for (TopicPartition partition : pending.nextOffsets().keySet()) {
+      if (!pendingPartitions.contains(partition)) {
+        pendingPartitions.add(partition); // only transaction markers or aborted records
+      }
+    }
+    partitionIndex = 0;
+    recordIndex = 0;
+    return true;
+  }
+
+  /**
+   * Records of these partitions that have not gone through yet are dropped: the partitions were
+   * revoked or lost, or the application sought elsewhere.
+   */
+  void drop(Collection<TopicPartition> partitions) {
+    if (pending != null) {
+      dropped.addAll(partitions);
+    }
+  }
+
+  private void clearPending() {
+    pending = null;
+    polls.clear();
+    pendingPartitions = List.of();
+    dropped.clear();
+  }
+
+  private void handle(TopicPartition partition, ConsumerRecord<byte[], byte[]> record) {
+    Received<K, V> received = convert(record);
+    boolean counted = true;
+    boolean stopNow = false;
+    if (received != null) {
+      long before = lastSequence();
+      if (!integrate(received)) {
+        stopNow = true;
+        // A gatherer that stops without an output for this record refused it (a take-while):
+        // it is not counted, so a commit stops before it. One that pushed took it (a take).
+        counted = lastSequence() != before;
+      }
+    }
+    if (counted) {
+      tracker.handled(
+          partition,
+          record.offset() + 1,
+          record.leaderEpoch().orElse(Markers.NO_EPOCH),
+          lastSequence());
+    }
+    if (stopNow) {
+      stop();
+    }
+  }
+
+  private Received<K, V> convert(ConsumerRecord<byte[], byte[]> record) {
+    K key;
+    V value;
+    try {
+      key =
+          record.key() == null
+              ? null
+              : settings
+                  .keyDeserializer()
+                  .deserialize(record.topic(), record.headers(), record.key());
+      value =
+          record.value() == null
+              ? null
+              : settings
+                  .valueDeserializer()
+                  .deserialize(record.topic(), record.headers(), record.value());
+    } catch (RuntimeException e) {
+      emit(
+          new Event.Error<>(
+              new Failure(
+                  ErrorKind.DESERIALIZATION,
+                  "could not deserialize the record at "
+                      + record.topic()
+                      + "-"
+                      + record.partition()
+                      + "@"
+                      + record.offset()
+                      + ": "
+                      + e,
+                  e,
+                  new Failure.Coordinates(record.topic(), record.partition(), record.offset()))));
+      return null;
+    }
+    return new Received<>(
+        record.topic(),
+        record.partition(),
+        record.offset(),
+        Instant.ofEpochMilli(record.timestamp()),
+        record.timestampType(),
+        key,
+        value,
+        KafkaData.fromKafka(record.headers()),
+        record.serializedKeySize(),
+        record.serializedValueSize(),
+        record.leaderEpoch().orElse(null));
+  }
+
+  /** Runs the transducer on one record; false when it wants no more records. */
+  @SuppressWarnings("unchecked")
+  private boolean integrate(Received<K, V> received) {
+    if (transducer == null) {
+      batch.add(new Event.Data<>((T) received));
+      return true;
+    }
+    try {
+      return transducer.integrate(received);
+    } catch (RuntimeException e) {
+      emit(
+          new Event.Error<>(
+              new Failure(
+                  ErrorKind.TRANSDUCER,
+                  "the transducer threw on the record at " + received.coordinates() + ": " + e,
+                  e,
+                  received.coordinates())));
+    }
+    return true;
+  }
+
+  private void stop() {
+    stopped = true;
+    clearPending();
+    emit(
+        new Event.Error<>(
+            new Failure(
+                ErrorKind.TRANSDUCER_STOPPED,
+                "the transducer stopped early; no more records are delivered, and those not"
+                    + " delivered are not committed",
+                null,
+                null)));
+    finish();
+  }
+
+  /** Runs the transducer's finisher (once); what it holds settles for commits. */
+  void finish() {
+    stopped = true;
+    clearPending();
+    if (transducer != null) {
+      try {
+        transducer.finish();
+      } catch (RuntimeException e) {
+        emit(
+            new Event.Error<>(
+                new Failure(
+                    ErrorKind.TRANSDUCER, "the transducer's finisher threw: " + e, e, null)));
+      }
+    }
+    tracker.transducerFinished(lastSequence());
+  }
+
+  private final class DataDownstream implements Gatherer.Downstream<T> {
+    @Override
+    public boolean push(T element) {
+      batch.add(new Event.Data<>(element));
+      return true;
+    }
+  }
+}

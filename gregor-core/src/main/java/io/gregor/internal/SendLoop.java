@@ -127,6 +127,7 @@ public final class SendLoop<I, K, V> {
     kafka.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     kafka.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     this.producer = new KafkaProducer<>(kafka);
+    warnIfIdempotenceOff(settings.kafka());
     this.emitter =
         new Emitter<>(
             "gregor-producer-" + id + "-emitter", output, settings.outputPolicy(), permits);
@@ -751,6 +752,25 @@ public final class SendLoop<I, K, V> {
     }
     for (Object next = lateOperations.poll(); next != null; next = lateOperations.poll()) {
       refuse(next, true);
+    }
+  }
+
+  /**
+   * Kafka turns idempotence off without a word above INFO when {@code acks} is not {@code all} and
+   * {@code enable.idempotence} is not set; retries may then duplicate or reorder messages.
+   */
+  private static void warnIfIdempotenceOff(Map<String, Object> kafka) {
+    Object acks = kafka.get(ProducerConfig.ACKS_CONFIG);
+    if (acks == null || kafka.containsKey(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG)) {
+      return;
+    }
+    String value = acks.toString().trim();
+    if (!value.equalsIgnoreCase("all") && !value.equals("-1")) {
+      log.warn(
+          "idempotence is off: acks={} (not 'all') makes Kafka disable it, so a retried send may"
+              + " duplicate or reorder messages; set acks=all, or enable.idempotence=false to say"
+              + " this is intended",
+          value);
     }
   }
 }

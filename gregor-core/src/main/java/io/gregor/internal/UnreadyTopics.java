@@ -68,7 +68,7 @@ final class UnreadyTopics<M> {
   /** The waiting threads that have not ended. Guarded by {@link #lock}. */
   private final Set<Thread> threads = new HashSet<>();
 
-  /** Set on close: nothing more is parked or sent from here. Guarded by {@link #lock}. */
+  /** Set on close: nothing more is parked, and no parked message sent. Guarded by {@link #lock}. */
   private boolean abandoned;
 
   private record Parked<M>(M message, ProducerRecord<byte[], byte[]> record) {}
@@ -109,7 +109,9 @@ final class UnreadyTopics<M> {
       }
       ArrayDeque<Parked<M>> parked = waiting.get(topic);
       if (parked == null) {
-        // Also when the topic turned ready since the caller looked: the wait then ends at once.
+        // Also when the topic turned ready since the caller looked: the wait then ends at once,
+        // and until then later messages must queue behind this one, not go straight to Kafka.
+        ready.remove(topic);
         parked = new ArrayDeque<>();
         waiting.put(topic, parked);
         Thread thread =

@@ -12,6 +12,7 @@ import io.gregor.Operation;
 import io.gregor.ProducerOperation;
 import io.gregor.ProducerSettings;
 import io.gregor.Sent;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -26,6 +27,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.slf4j.Logger;
@@ -46,7 +49,8 @@ import org.slf4j.LoggerFactory;
  *       through a queue instead;
  *   <li>an input goes through the transducer (if any); each message it yields is validated,
  *       serialized and sent, after taking an in-flight permit (which waits while the output is
- *       backed up, so intake stops);
+ *       backed up, so intake stops); a message to a topic whose metadata Kafka does not have yet
+ *       waits in {@link UnreadyTopics} instead, where Kafka's wait for it holds up nothing else;
  *   <li>an operation runs.
  * </ol>
  *
@@ -71,6 +75,9 @@ public final class SendLoop<I, K, V> {
 
   private static final int CONTROL_CAPACITY = 16;
 
+  /** How long close waits for metadata waits to end once Kafka is closed (they end at once). */
+  private static final Duration METADATA_WAITS_END = Duration.ofSeconds(1);
+
   /** The loop's states; see the class comment. */
   private enum State {
     RUNNING,
@@ -87,6 +94,7 @@ public final class SendLoop<I, K, V> {
   private final Transducer<I, Message<K, V>> transducer;
   private final KafkaProducer<byte[], byte[]> producer;
   private final Emitter<Sent<K, V>> emitter;
+  private final UnreadyTopics<Message<K, V>> unready;
   private final boolean wantData;
 
   /** Operations that reached a finished intake: the loop takes them from here instead. */
@@ -115,9 +123,16 @@ public final class SendLoop<I, K, V> {
     kafka.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     kafka.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     this.producer = new KafkaProducer<>(kafka);
+    warnIfIdempotenceOff(settings.kafka());
     this.emitter =
         new Emitter<>(
             "gregor-producer-" + id + "-emitter", output, settings.outputPolicy(), permits);
+    this.unready =
+        new UnreadyTopics<>(
+            "gregor-producer-" + id,
+            producer,
+            message -> (metadata, exception) -> completed(message, metadata, exception),
+            failure -> emitter.offer(new Event.Error<>(failure)));
     this.wantData = emitter.wants(EventType.DATA);
     this.core = new LoopCore("producer", "gregor-producer-" + id, CONTROL_CAPACITY, this::run);
     core.start(this::takeOperation);
@@ -449,10 +464,16 @@ public final class SendLoop<I, K, V> {
           new Failure(ErrorKind.INVALID_MESSAGE, String.valueOf(e.getMessage()), e, message));
       return;
     }
-    if (message.partition() != null && !partitionExists(message)) {
+    boolean ready = unready.isReady(message.topic());
+    if (ready && message.partition() != null && !partitionExists(message)) {
       return;
     }
     permits.acquireUninterruptibly();
+    if (!ready) {
+      // Kafka's send would wait for the topic's metadata here, holding up everything else.
+      unready.park(message, record);
+      return;
+    }
     try {
       producer.send(record, (metadata, exception) -> completed(message, metadata, exception));
     } catch (RuntimeException e) {
@@ -464,7 +485,8 @@ public final class SendLoop<I, K, V> {
   /**
    * Whether the message's partition exists, as far as the client's metadata knows; reports the
    * message when not. Without this check Kafka's {@code send} would block the loop for {@code
-   * max.block.ms} waiting for the partition to appear.
+   * max.block.ms} waiting for the partition to appear. Only for a ready topic, whose partitions
+   * Kafka has (for the others, {@link UnreadyTopics} checks).
    */
   private boolean partitionExists(Message<K, V> message) {
     List<PartitionInfo> partitions;
@@ -474,24 +496,12 @@ public final class SendLoop<I, K, V> {
       offerError(new Failure(ErrorKind.SEND_FAILED, "could not send: " + e, e, message));
       return false;
     }
-    int partition = message.partition();
-    if (partition < partitions.size()) {
+    String missing =
+        UnreadyTopics.missingPartition(message.topic(), message.partition(), partitions.size());
+    if (missing == null) {
       return true;
     }
-    offerError(
-        new Failure(
-            ErrorKind.INVALID_MESSAGE,
-            "partition "
-                + partition
-                + " does not exist: topic '"
-                + message.topic()
-                + "' has "
-                + partitions.size()
-                + " partitions (0 to "
-                + (partitions.size() - 1)
-                + ")",
-            null,
-            message));
+    offerError(new Failure(ErrorKind.INVALID_MESSAGE, missing, null, message));
     return false;
   }
 
@@ -522,6 +532,11 @@ public final class SendLoop<I, K, V> {
   private void completed(Message<K, V> message, RecordMetadata metadata, Exception exception) {
     if (exception != null) {
       log.debug("send failed: {}", exception.toString());
+      if (exception instanceof TimeoutException
+          || exception instanceof UnknownTopicOrPartitionException) {
+        // Perhaps Kafka lost the topic's metadata: the next message must not wait for it here.
+        unready.forget(message.topic());
+      }
       emitter.offer(
           new Event.Error<>(
               new Failure(ErrorKind.SEND_FAILED, "send failed: " + exception, exception, message)));
@@ -560,6 +575,7 @@ public final class SendLoop<I, K, V> {
           reply(request, operation, KafkaData.partitions(producer.partitionsFor(topic)));
         }
         case Operation.Flush() -> {
+          unready.awaitSettled(); // parked messages are accepted ones too
           producer.flush();
           reply(request, operation, null);
         }
@@ -613,19 +629,24 @@ public final class SendLoop<I, K, V> {
   }
 
   private void closeNow(Request<?> request, boolean announce, String notSentReason) {
+    long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
     state = State.CLOSED;
     liftInFlightLimit();
     intake.doneOrClosed();
     // Empty after an orderly close; after a failure, what was accepted and not yet taken.
     reportNotSent(notSentReason, true);
+    // Messages waiting for their topic's metadata get what is left of the close timeout, no more.
+    unready.awaitSettled(deadline);
+    unready.abandon(notSentReason);
     try {
-      producer.close(settings.closeTimeout());
+      producer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     } catch (RuntimeException e) {
       log.warn("closing the Kafka producer failed", e);
       emitter.offerUnheld(
           new Event.Error<>(
               new Failure(ErrorKind.FATAL, "closing the Kafka producer failed: " + e, e, null)));
     }
+    unready.join(METADATA_WAITS_END);
     core.finishIntake(this::refuseLateOperations);
     if (announce) {
       emitter.offerUnheld(new Event.Result<>(new Operation.Close(), null));
@@ -640,6 +661,25 @@ public final class SendLoop<I, K, V> {
   private void refuseLateOperations() {
     for (Object next = lateOperations.poll(); next != null; next = lateOperations.poll()) {
       refuse(next, true);
+    }
+  }
+
+  /**
+   * Kafka turns idempotence off without a word above INFO when {@code acks} is not {@code all} and
+   * {@code enable.idempotence} is not set; retries may then duplicate or reorder messages.
+   */
+  private static void warnIfIdempotenceOff(Map<String, Object> kafka) {
+    Object acks = kafka.get(ProducerConfig.ACKS_CONFIG);
+    if (acks == null || kafka.containsKey(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG)) {
+      return;
+    }
+    String value = acks.toString().trim();
+    if (!value.equalsIgnoreCase("all") && !value.equals("-1")) {
+      log.warn(
+          "idempotence is off: acks={} (not 'all') makes Kafka disable it, so a retried send may"
+              + " duplicate or reorder messages; set acks=all, or enable.idempotence=false to say"
+              + " this is intended",
+          value);
     }
   }
 }

@@ -260,6 +260,138 @@ class ConsumerCommitTest {
     }
   }
 
+  @Test
+  void commit_afterASeekBack_doesNotCommitEventsFromBeforeTheSeek(
+      EmbeddedKafka kafka, TestNames names) throws InterruptedException {
+    // given: the reader took offsets 0 and 1; offsets 2 to 11 wait in the output
+    kafka.createTopic(names.topic(), 1);
+    produceStrings(kafka, names.topic(), 0, 100);
+    var zero = new TopicPartition(names.topic(), 0);
+    try (var consumer =
+        Consumer.create(
+            stringSettings(kafka, names)
+                .withKafka("enable.auto.commit", false)
+                .withOutputBufferSize(10)
+                .withTopics(names.topic()))) {
+      assertThat(data(consumer.output(), 2)).extracting(Received::offset).containsExactly(0L, 1L);
+
+      // when: back to the start, then the reader takes events made before the seek
+      consumer.seek(zero, 0);
+      var stale = data(consumer.output(), 3);
+
+      // then: they are delivered, but not committed
+      assertThat(stale).extracting(Received::offset).containsExactly(2L, 3L, 4L);
+      assertThat(consumer.commit()).doesNotContainKey(zero);
+      // and once a record from the new position is taken, it is
+      Received<String, String> record;
+      do {
+        record = data(consumer.output(), 1).getFirst();
+      } while (record.offset() != 0);
+      assertThat(consumer.commit().get(zero).offset()).isEqualTo(1L);
+    }
+  }
+
+  @Test
+  void commit_whileOperationsKeepArriving_finishes(EmbeddedKafka kafka, TestNames names)
+      throws Exception {
+    // given: a stream of operations sent as fast as they are answered
+    kafka.createTopic(names.topic(), 1);
+    produceStrings(kafka, names.topic(), 0, 10);
+    var stop = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread flood;
+    Thread reader;
+    try (var consumer =
+        Consumer.create(
+            stringSettings(kafka, names)
+                .withKafka("enable.auto.commit", false)
+                .withTopics(names.topic()))) {
+      data(consumer.output(), 10);
+      flood =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      while (!stop.get()) {
+                        consumer.control().send(new Operation.Subscriptions());
+                      }
+                    } catch (InterruptedException | RuntimeException e) {
+                      // closed
+                    }
+                  });
+      reader =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      while (!stop.get()) {
+                        consumer.output().receive();
+                      }
+                    } catch (InterruptedException | RuntimeException e) {
+                      // closed
+                    }
+                  });
+      try {
+        // when / then: each operation used to wake the commit up and restart it, forever
+        var committed =
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                Duration.ofSeconds(20), () -> consumer.commit(), "commit behind a flood");
+        assertThat(committed.get(new TopicPartition(names.topic(), 0)).offset()).isEqualTo(10L);
+      } finally {
+        stop.set(true);
+      }
+    }
+    // close finished both channels: the flood and the reader end
+    assertThat(flood.join(PATIENCE)).isTrue();
+    assertThat(reader.join(PATIENCE)).isTrue();
+  }
+
+  @Test
+  void commit_onATransactionalTopic_stepsOverTheCommitMarker_soLagReachesZero(
+      EmbeddedKafka kafka, TestNames names) throws Exception {
+    // given: 5 records written in one transaction (offsets 0-4; the commit marker is offset 5)
+    kafka.createTopic(names.topic(), 1);
+    var zero = new TopicPartition(names.topic(), 0);
+    try (var producer =
+        new org.apache.kafka.clients.producer.KafkaProducer<String, String>(
+            Map.of(
+                "bootstrap.servers",
+                kafka.bootstrapServers(),
+                "transactional.id",
+                names.group() + "-tx",
+                "key.serializer",
+                org.apache.kafka.common.serialization.StringSerializer.class,
+                "value.serializer",
+                org.apache.kafka.common.serialization.StringSerializer.class))) {
+      producer.initTransactions();
+      producer.beginTransaction();
+      for (int i = 0; i < 5; i++) {
+        producer.send(
+            new org.apache.kafka.clients.producer.ProducerRecord<>(names.topic(), 0, "k", "v" + i));
+      }
+      producer.commitTransaction();
+    }
+    try (var consumer =
+        Consumer.create(
+            stringSettings(kafka, names)
+                .withKafka("enable.auto.commit", false)
+                .withKafka("isolation.level", "read_committed")
+                .withTopics(names.topic()))) {
+      assertThat(data(consumer.output(), 5)).hasSize(5);
+
+      // when: the reader has taken every record
+      await()
+          .atMost(PATIENCE)
+          .until(
+              () -> {
+                consumer.commit();
+                return consumer.committed(Set.of(zero)).get(zero).offset() == 6L;
+              });
+
+      // then: the committed offset is past the marker, so the group's lag is 0
+      assertThat(consumer.lag()).containsEntry(zero, 0L);
+    }
+  }
+
   static Admin admin(EmbeddedKafka kafka) {
     return Admin.create(
         Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));

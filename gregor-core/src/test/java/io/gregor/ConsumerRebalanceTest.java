@@ -4,6 +4,7 @@ import static io.gregor.ConsumerTesting.PATIENCE;
 import static io.gregor.ConsumerTesting.produce;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 import com.softwaremill.jox.Select;
 import io.gregor.embedded.EmbeddedKafka;
@@ -18,6 +19,7 @@ import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -85,6 +87,37 @@ class ConsumerRebalanceTest {
     }
     // and no record was lost across the rebalance (duplicates are allowed)
     assertThat(values).hasSize(BEFORE + AFTER);
+  }
+
+  @Test
+  void revoke_commitsWhatTheReaderTook_notWhatWaitsInTheOutput(EmbeddedKafka kafka, TestNames names)
+      throws Exception {
+    // given: a first consumer whose reader took 3 records and stopped, more waiting in its output
+    kafka.createTopic(names.topic(), 1);
+    ConsumerTesting.produceStrings(kafka, names.topic(), 0, 100);
+    var zero = new TopicPartition(names.topic(), 0);
+    var settings =
+        ConsumerTesting.stringSettings(kafka, names)
+            .withOutputBufferSize(10)
+            .withKafka("group.protocol", "classic") // eager: a join revokes every partition
+            .withKafka("heartbeat.interval.ms", 500)
+            .withKafka("auto.commit.interval.ms", 600_000) // only the revocation commits
+            .withTopics(names.topic());
+    try (var first = Consumer.create(settings);
+        var admin = ConsumerCommitTest.admin(kafka)) {
+      assertThat(ConsumerTesting.data(first.output(), 3)).hasSize(3);
+
+      // when: a second consumer joins, which revokes the first's partition
+      try (var second = Consumer.create(settings)) {
+        assertThat(second.subscriptions()).containsExactly(names.topic());
+
+        // then: the revocation committed exactly what the first's reader took
+        await()
+            .atMost(PATIENCE)
+            .until(() -> ConsumerCommitTest.committedOffset(admin, names.group(), zero) != null);
+        assertThat(ConsumerCommitTest.committedOffset(admin, names.group(), zero)).isEqualTo(3L);
+      }
+    }
   }
 
   private static boolean assigned(List<Seen> rebalances, String consumer) {

@@ -41,6 +41,14 @@ import org.apache.kafka.common.TopicPartition;
  * (a record's {@link Failure.Coordinates}, the {@link Operation}), and the consumer goes on. The
  * direct-call methods throw a {@link GregorException} carrying the same {@link Failure} instead.
  *
+ * <p><b>Calls never wait forever.</b> The direct calls must not be made from the consumer's own
+ * thread (inside a transducer or a deserializer): they would wait for themselves, so they throw
+ * instead. If the loop itself fails (an {@link Error} from user code), pending and later calls fail
+ * at once with a {@link ErrorKind#FATAL} failure carrying the cause. Finishing the control channel
+ * ({@code control().done()}) closes the consumer. While the output is backed up, operations sent on
+ * the control channel wait there (it holds 64), so {@code control().send} blocks instead of results
+ * piling up; direct calls and {@link #close()} still run.
+ *
  * <p><b>A reader that has had enough</b> may finish the output itself ({@code output().done()}):
  * the consumer then stops fetching (its partitions stay paused), drops later events and commits
  * nothing beyond what was received; direct calls and {@link #close()} still work.
@@ -191,9 +199,9 @@ public final class Consumer<K, V, T> implements AutoCloseable {
   }
 
   /**
-   * Commits what was received (when committing automatically), runs the transducer's finisher,
-   * leaves the group and closes; returns once the Kafka consumer is closed, even when nobody reads
-   * the output. Events not yet read, then the close result and EOF, stay on the output for its
+   * Runs the transducer's finisher, commits what was received (when committing automatically),
+   * leaves the group and closes, all within the close timeout; returns once the Kafka consumer is
+   * closed, even when nobody reads the output. Events not yet read, then the close result and EOF, stay on the output for its
    * reader; calling it again does nothing (it waits until the first close has finished).
    */
   @Override

@@ -201,8 +201,9 @@ public final class Consumer<K, V, T> implements AutoCloseable {
   /**
    * Runs the transducer's finisher, commits what was received (when committing automatically),
    * leaves the group and closes, all within the close timeout; returns once the Kafka consumer is
-   * closed, even when nobody reads the output. Events not yet read, then the close result and EOF, stay on the output for its
-   * reader; calling it again does nothing (it waits until the first close has finished).
+   * closed, even when nobody reads the output. Events not yet read, then the close result and EOF,
+   * stay on the output for its reader; calling it again does nothing (it waits until the first
+   * close has finished).
    */
   @Override
   public void close() {

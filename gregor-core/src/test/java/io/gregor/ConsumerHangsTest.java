@@ -175,4 +175,29 @@ class ConsumerHangsTest {
     }
     assertThat(results).isLessThanOrEqualTo(accepted);
   }
+
+  @Test
+  void directCall_behindAChannelOperationWhileTheOutputIsBackedUp_isAnswered(
+      EmbeddedKafka kafka, TestNames names) throws InterruptedException {
+    // given: nobody reads, and the output is backed up
+    kafka.createTopic(names.topic(), 1);
+    produceStrings(kafka, names.topic(), 0, 100);
+    var zero = new org.apache.kafka.common.TopicPartition(names.topic(), 0);
+    var consumer =
+        Consumer.create(
+            stringSettings(kafka, names)
+                .withOutputBufferSize(4)
+                .withKafka("max.poll.records", 10)
+                .withTopics(names.topic()));
+    await().atMost(BOUND).until(() -> consumer.assignment().contains(zero));
+    await().atMost(BOUND).until(() -> consumer.position(zero) >= 20);
+
+    // when: an operation whose result must wait for the reader, then a direct call
+    consumer.control().send(new Operation.Lag());
+
+    // then: the direct call does not wait behind it
+    assertThat(assertTimeoutPreemptively(BOUND, consumer::assignment, "assignment behind Lag"))
+        .containsExactly(zero);
+    assertTimeoutPreemptively(BOUND, consumer::close, "close behind Lag");
+  }
 }

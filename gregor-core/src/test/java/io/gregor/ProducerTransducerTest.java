@@ -59,11 +59,22 @@ class ProducerTransducerTest {
   @Test
   void take_stopsEarly_producerSaysSoAndTakesNoMoreInput(EmbeddedKafka kafka, TestNames names)
       throws Exception {
-    // given: a transducer that wants 3 inputs
+    // given: a transducer that wants 3 inputs (and waits until all 10 below were accepted, so
+    // that none of the sends races the stop)
     String topic = names.topic();
     kafka.createTopic(topic, 1);
+    var allAccepted = new java.util.concurrent.CountDownLatch(1);
     Gatherer<Integer, ?, Message<String, String>> firstThree =
-        Transducers.<Integer>take(3)
+        Transducers.<Integer, Integer>map(
+                i -> {
+                  try {
+                    allAccepted.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  return i;
+                })
+            .andThen(Transducers.take(3))
             .andThen(Transducers.map(i -> Message.of(topic, String.valueOf(i))));
     var producer = producer(kafka, firstThree);
 
@@ -71,6 +82,7 @@ class ProducerTransducerTest {
     for (int i = 0; i < 10; i++) {
       producer.input().send(i);
     }
+    allAccepted.countDown();
 
     // then: the producer says it stopped, and reports each accepted input it did not send
     var events =

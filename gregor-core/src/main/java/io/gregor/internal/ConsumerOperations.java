@@ -365,6 +365,15 @@ final class ConsumerOperations {
 
   private Map<TopicPartition, Long> seekToTimestamp(
       Set<TopicPartition> partitions, Instant timestamp) {
+    try {
+      return seekEachToTimestamp(partitions, timestamp);
+    } finally {
+      sought(partitions); // also when it failed halfway: some may have moved
+    }
+  }
+
+  private Map<TopicPartition, Long> seekEachToTimestamp(
+      Set<TopicPartition> partitions, Instant timestamp) {
     Map<TopicPartition, Long> query = new HashMap<>();
     partitions.forEach(partition -> query.put(partition, timestamp.toEpochMilli()));
     Map<TopicPartition, OffsetAndTimestamp> found =
@@ -388,7 +397,6 @@ final class ConsumerOperations {
         sought.put(partition, end);
       }
     }
-    sought(partitions);
     return Map.copyOf(sought);
   }
 }

@@ -46,12 +46,8 @@ final class LoopCore {
   /** How an operation reaches the loop: blocks while the loop's intake is full. */
   @FunctionalInterface
   interface Intake {
-    /**
-     * Hands {@code item} to the loop.
-     *
-     * @return false when the loop takes no more (it is closing): the item is then refused
-     */
-    boolean offer(Object item) throws InterruptedException;
+    /** Hands {@code item} to the loop; the loop takes everything, up to its close. */
+    void offer(Object item) throws InterruptedException;
   }
 
   private final String client;
@@ -114,8 +110,7 @@ final class LoopCore {
    * Runs {@code operation} through the loop and returns its result.
    *
    * @param closeDirectly takes a close request instead of the control channel, so that a close
-   *     never waits behind other operations (the producer lifts its in-flight limit there, so that
-   *     a loop waiting for a reader sees the close); or null
+   *     never waits behind other operations; or null, for a close through the control channel
    * @throws GregorException when the operation fails, when the client is closed or its loop failed,
    *     or when called on the owner thread
    */
@@ -227,13 +222,23 @@ final class LoopCore {
     try {
       loop.run();
     } catch (RuntimeException | Error e) {
-      // The loop's own handlers report failures; this is the last resort.
+      // The loop's own handlers report failures and close; this is the last resort, when closing
+      // failed too: release every sender (also those waiting for room) and the forwarder.
       failure = e;
       log.error("{} ended with a failure", thread.getName(), e);
-      control.doneOrClosed();
+      abandon(e);
     } finally {
       terminated.complete(null);
     }
+  }
+
+  /**
+   * For when the loop cannot close in order: errors the control channel, which releases every
+   * sender (also those waiting for room), and stops the forwarder.
+   */
+  void abandon(Throwable cause) {
+    control.errorOrClosed(cause);
+    forwarder.interrupt();
   }
 
   private void forward() {
@@ -245,17 +250,10 @@ final class LoopCore {
           intake.offer(CONTROL_FINISHED);
           return;
         }
-        if (!intake.offer(next)) {
-          refuseLate(next);
-        }
+        intake.offer(next);
       }
     } catch (InterruptedException e) {
       log.debug("{} was interrupted", forwarder.getName());
     }
-  }
-
-  private void refuseLate(Object item) {
-    // A control-channel operation refused here has no loop to emit its error: it is logged.
-    refuse(item, failure -> log.warn("{}: {}", failure.message(), failure.subject()));
   }
 }

@@ -24,16 +24,21 @@ final class Markers {
   private int size;
 
   /**
-   * Adds a marker; one with the same sequence and partition as the last marker replaces it (records
-   * that made no event of their own add nothing).
+   * Adds a marker; one with the same sequence and partition as a marker at the tail replaces it
+   * (records that made no event of their own add nothing), so markers never outnumber the events
+   * not yet taken times the partitions.
    */
   void add(long sequence, TopicPartition partition, long nextOffset, int epoch) {
     int mask = sequences.length - 1;
-    if (size > 0) {
-      int last = (head + size - 1) & mask;
-      if (sequences[last] == sequence && partitions[last].equals(partition)) {
-        offsets[last] = nextOffset;
-        epochs[last] = epoch;
+    // Markers at the tail with this sequence (at most one per partition): update this partition's.
+    for (int i = size - 1; i >= 0; i--) {
+      int at = (head + i) & mask;
+      if (sequences[at] != sequence) {
+        break;
+      }
+      if (partitions[at].equals(partition)) {
+        offsets[at] = nextOffset;
+        epochs[at] = epoch;
         return;
       }
     }

@@ -107,6 +107,11 @@ public final class PollLoop<K, V, T> {
 
   private boolean closed;
 
+  /** Whether the loop is closing, and by when it must be done (revocation commits use it). */
+  private boolean closing;
+
+  private long closeDeadline;
+
   /** Starts a consumer; the settings must have been validated. */
   public PollLoop(ConsumerSettings<K, V, T> settings) {
     this.settings = settings;
@@ -181,10 +186,9 @@ public final class PollLoop<K, V, T> {
   // ---------------------------------------------------------------- waking the loop
 
   /** The forwarder hands an operation over: waits while the intake is full. */
-  private boolean takeOperation(Object operation) throws InterruptedException {
+  private void takeOperation(Object operation) throws InterruptedException {
     operations.putLast(operation);
     wake();
-    return true;
   }
 
   private void closeDirectly(Request<?> close) {
@@ -207,7 +211,7 @@ public final class PollLoop<K, V, T> {
 
   /** Waits, without polling, until something may have arrived or the timeout passes. */
   private void idle(Duration timeout) {
-    if (!hasRunnableOperation() && !roomMade.getAndSet(false)) {
+    if (!hasWork()) {
       LockSupport.parkNanos(timeout.toNanos());
     }
   }
@@ -265,26 +269,52 @@ public final class PollLoop<K, V, T> {
       idle(IDLE_POLL);
       return null;
     }
+    RuntimeException failure;
     polling.set(true);
     try {
-      if (hasRunnableOperation() || roomMade.getAndSet(false)) {
-        return null; // it arrived just now (or a reader made room): see to it first
+      if (hasWork()) {
+        return null; // it arrived just now: see to it first
       }
       return consumer.poll(pollTimeout());
     } catch (WakeupException e) {
       return null;
-    } catch (InterruptException e) {
-      interrupted();
-    } catch (AuthorizationException e) {
-      pollFailed(ErrorKind.AUTHORIZATION, e);
-    } catch (AuthenticationException e) {
-      pollFailed(ErrorKind.AUTHENTICATION, e);
     } catch (KafkaException | IllegalStateException e) {
-      pollFailed(ErrorKind.POLL_FAILED, e);
+      failure = e;
     } finally {
       polling.set(false);
     }
+    switch (failure) {
+      case InterruptException _ -> interrupted();
+      case AuthorizationException e -> pollFailed(ErrorKind.AUTHORIZATION, e);
+      case AuthenticationException e -> pollFailed(ErrorKind.AUTHENTICATION, e);
+      default -> pollFailed(ErrorKind.POLL_FAILED, failure);
+    }
     return null;
+  }
+
+  /**
+   * Whether something waits for the loop: an operation it would run now, or room a reader made
+   * (which it takes note of).
+   */
+  private boolean hasWork() {
+    return hasRunnableOperation() || roomMade.getAndSet(false);
+  }
+
+  /**
+   * Kafka calls our rebalance listener inside poll: a wake then must not cut the listener's commit
+   * short, so wakes are held back while it runs, and given to Kafka afterwards if work came.
+   */
+  private boolean pauseWakes() {
+    return polling.getAndSet(false);
+  }
+
+  private void resumeWakes(boolean wasPolling) {
+    if (wasPolling) {
+      polling.set(true);
+      if (hasRunnableOperation() || roomMade.get()) {
+        consumer.wakeup();
+      }
+    }
   }
 
   private Duration pollTimeout() {
@@ -330,11 +360,25 @@ public final class PollLoop<K, V, T> {
 
   /** Whether an operation is waiting that the loop would run now. */
   private boolean hasRunnableOperation() {
-    if (!closeRequests.isEmpty()) {
-      return true;
+    return !closeRequests.isEmpty() || nextRunnable() != null;
+  }
+
+  /**
+   * The operation to run next: the first in line, or, while the output is backed up, the first that
+   * makes no event (a direct call, or close), which thus overtakes channel operations that wait for
+   * the reader; null when none may run now.
+   */
+  private Object nextRunnable() {
+    Object first = operations.peekFirst();
+    if (first == null || makesNoEvent(first) || !outputBackedUp()) {
+      return first;
     }
-    Object next = operations.peekFirst();
-    return next != null && (makesNoEvent(next) || !outputBackedUp());
+    for (Object next : operations) {
+      if (makesNoEvent(next)) {
+        return next;
+      }
+    }
+    return null;
   }
 
   /** Operations that run even while the output is backed up: they add no events, or end it. */
@@ -348,23 +392,23 @@ public final class PollLoop<K, V, T> {
     return deliverer.queued() >= flow.limit() && !deliverer.abandoned();
   }
 
+  /**
+   * Runs what waits, at most one intake's worth per iteration, so that a steady stream of
+   * operations cannot keep the loop from polling (and the consumer in its group).
+   */
   private void runOperations() {
-    Request<?> close = closeRequests.poll();
-    if (close != null) {
-      close(close);
-      return;
-    }
-    while (!closed && hasRunnableOperation()) {
-      Object next = operations.pollFirst();
-      if (next == null) {
-        return; // a close request
+    for (int run = 0; run < INTAKE_CAPACITY && !closed; run++) {
+      Request<?> close = closeRequests.poll();
+      if (close != null) {
+        close(close);
+        return;
+      }
+      Object next = nextRunnable();
+      if (next == null || !operations.removeFirstOccurrence(next)) {
+        return;
       }
       runOperation(next);
       pipeline.flush(); // results go out now, not after the next poll
-      if (!closeRequests.isEmpty()) {
-        close(closeRequests.poll());
-        return;
-      }
     }
   }
 
@@ -463,10 +507,13 @@ public final class PollLoop<K, V, T> {
         return;
       }
       Set<TopicPartition> revoked = new HashSet<>(partitions);
+      boolean wasPolling = pauseWakes();
       try {
-        ops.commitReceived(revoked, settings.closeTimeout());
+        ops.commitReceived(revoked, closing ? left(closeDeadline) : settings.closeTimeout());
       } catch (RuntimeException e) {
         commitFailed("commit of received offsets failed: ", e);
+      } finally {
+        resumeWakes(wasPolling);
       }
       ops.gone(revoked);
       pipeline.emit(new Event.Rebalance<>(RebalanceKind.REVOKED, Set.copyOf(partitions)));
@@ -503,6 +550,8 @@ public final class PollLoop<K, V, T> {
 
   private void close(Request<?> request) {
     long deadline = deadline();
+    closing = true;
+    closeDeadline = deadline;
     pipeline.finish();
     pipeline.flush();
     try {

@@ -220,11 +220,13 @@ public final class SendLoop<I, K, V> {
    * The forwarder hands an operation over: into the intake, behind the inputs accepted before it,
    * or, once the intake is finished, into {@link #lateOperations}; waits while either is full.
    */
-  private boolean takeOperation(Object operation) throws InterruptedException {
+  private void takeOperation(Object operation) throws InterruptedException {
+    if (operation == LoopCore.CONTROL_FINISHED) {
+      liftInFlightLimit(); // a close: the loop may wait for a permit only a reader can free
+    }
     if (intake.sendOrClosed(new Op(operation)) instanceof ChannelClosed) {
       lateOperations.put(operation);
     }
-    return true;
   }
 
   private void runOperation(Object operation) {
@@ -285,7 +287,7 @@ public final class SendLoop<I, K, V> {
     } catch (RuntimeException | Error again) {
       log.error("closing the failed producer failed too", again);
       intake.doneOrClosed();
-      core.control().doneOrClosed();
+      core.abandon(again);
       emitter.offerUnheld(new Event.Eof<>());
     }
   }

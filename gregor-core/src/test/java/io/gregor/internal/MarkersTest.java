@@ -120,4 +120,20 @@ class MarkersTest {
     assertThat(received).containsEntry(A, at(2999));
     assertThat(markers.size()).isEqualTo(1);
   }
+
+  @Test
+  void add_interleavedPartitionsAtOneSequence_keepsOneMarkerPerPartition() {
+    // given: polls that make no events, alternating partitions, while event 1 is not taken
+    Markers markers = new Markers();
+    for (int offset = 1; offset <= 1000; offset++) {
+      markers.add(1, A, offset);
+      markers.add(1, B, offset);
+    }
+
+    // then
+    assertThat(markers.size()).isEqualTo(2);
+    Map<TopicPartition, OffsetAndMetadata> received = new HashMap<>();
+    markers.collect(1, received);
+    assertThat(received).containsExactlyInAnyOrderEntriesOf(Map.of(A, at(1000), B, at(1000)));
+  }
 }

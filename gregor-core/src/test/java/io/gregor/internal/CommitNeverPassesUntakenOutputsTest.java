@@ -19,11 +19,12 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Gatherer;
 import java.util.stream.Gatherers;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.Test;
 
 /**
  * The commit rule as a property, on the consumer's pipeline without Kafka: whatever the transducer
@@ -196,11 +197,9 @@ class CommitNeverPassesUntakenOutputsTest {
     };
   }
 
-  @Test
-  void committedOffset_neverPassesAnUntakenOutput_forAnyTransducerAndReaderPace() {
-    for (int seed = 0; seed < TRIES; seed++) {
-      runOne(seed);
-    }
+  @Property(tries = TRIES)
+  void committedOffset_neverPassesAnUntakenOutput_forAnyTransducerAndReaderPace(@ForAll long seed) {
+    runOne(seed);
   }
 
   private void runOne(long seed) {

@@ -175,9 +175,10 @@ final class LoopCore {
   }
 
   /**
-   * Refuses an item that came too late: a direct close completes (the client is closed, as asked),
-   * another direct call fails, and an operation from the control channel becomes an error event
-   * through {@code emitError}.
+   * Refuses an item that came too late: a direct call fails, and an operation from the control
+   * channel becomes an error event through {@code emitError}. A direct close is left to the
+   * termination guard of {@link #call}: it returns once the loop has ended, not before the client
+   * is closed.
    */
   void refuse(Object item, Consumer<Failure> emitError) {
     if (item == CONTROL_FINISHED) {
@@ -185,7 +186,7 @@ final class LoopCore {
     }
     if (item instanceof Request<?> request) {
       if (request.operation() instanceof Operation.Close) {
-        request.complete(null);
+        return; // the caller returns when the loop has ended
       } else {
         request
             .reply()

@@ -204,6 +204,7 @@ final class ConsumerOperations {
           commitReceived(dropped, apiTimeout);
         }
         consumer.assign(partitions); // throws while subscribed: then nothing is forgotten
+        subscription = null; // assigned by hand now (an empty assignment also unsubscribes)
         gone(dropped);
         yield null;
       }

@@ -117,9 +117,4 @@ final class CommitTracker {
     received.keySet().removeAll(partitions);
     held.keySet().removeAll(partitions);
   }
-
-  /** How many markers wait for the reader (for tests). */
-  int waiting() {
-    return markers.size();
-  }
 }

@@ -21,6 +21,12 @@ public enum ErrorKind {
   NOT_SENT,
   /** An operation with invalid arguments, or one this client does not support. */
   INVALID_OPERATION,
+  /**
+   * A notice: a topic the consumer subscribed to by name, or a partition it was assigned, does not
+   * exist. The subject is the topic's name, or the {@link org.apache.kafka.common.TopicPartition}.
+   * The consumer goes on and reads it once it is created.
+   */
+  UNKNOWN_TOPIC,
   /** An operation that needs a subscription or an assignment when there is none. */
   NO_SUBSCRIPTION,
   /** A valid operation that Kafka failed to carry out. */

@@ -7,8 +7,9 @@ import java.util.Objects;
  * what it concerns.
  *
  * <p>{@code subject} is the message or input that failed (producer), the {@link Coordinates} of a
- * consumed record, the {@link Operation} that failed, or {@code null} when nothing more specific
- * applies.
+ * consumed record, the {@link Operation} that failed, the topic name or {@link
+ * org.apache.kafka.common.TopicPartition} of an {@link ErrorKind#UNKNOWN_TOPIC} notice, or {@code
+ * null} when nothing more specific applies.
  */
 public record Failure(ErrorKind kind, String message, Throwable cause, Object subject) {
   public Failure {

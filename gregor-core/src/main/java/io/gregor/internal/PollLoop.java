@@ -9,6 +9,7 @@ import io.gregor.Event;
 import io.gregor.Failure;
 import io.gregor.Operation;
 import io.gregor.RebalanceKind;
+import io.gregor.Topics;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -68,6 +69,7 @@ public final class PollLoop<K, V, T> {
   private static final Duration IDLE_POLL = Duration.ofSeconds(1);
   private static final Duration BACKOFF = Duration.ofMillis(500);
   private static final int INTAKE_CAPACITY = 64;
+  private static final Duration TOPIC_LOOKUP_TIMEOUT = Duration.ofMillis(500);
 
   private final ConsumerSettings<K, V, T> settings;
   private final LoopCore core;
@@ -105,6 +107,11 @@ public final class PollLoop<K, V, T> {
 
   private final RepeatedFailures pollFailures = new RepeatedFailures();
 
+  private final MissingTopics missingTopics = new MissingTopics();
+
+  /** How long the loop waits for the cluster's topics when it checks for missing ones. */
+  private final Duration topicLookupTimeout;
+
   private boolean closed;
 
   /** Whether the loop is closing, and by when it must be done (revocation commits use it). */
@@ -124,6 +131,7 @@ public final class PollLoop<K, V, T> {
     Duration apiTimeout =
         Duration.ofMillis(
             Long.parseLong(setting(kafka, ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000")));
+    this.topicLookupTimeout = min(apiTimeout, TOPIC_LOOKUP_TIMEOUT);
     int maxPollRecords =
         Integer.parseInt(setting(kafka, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500"));
     this.hasGroup = kafka.get(ConsumerConfig.GROUP_ID_CONFIG) != null;
@@ -159,6 +167,10 @@ public final class PollLoop<K, V, T> {
             apiTimeout);
     this.core = new LoopCore("consumer", "gregor-consumer-" + id, INTAKE_CAPACITY, this::run);
     core.start(this::takeOperation);
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   private static String setting(Map<String, Object> kafka, String name, String otherwise) {
@@ -222,6 +234,7 @@ public final class PollLoop<K, V, T> {
     try {
       if (settings.topics() != null) {
         ops.subscribe(settings.topics());
+        watchTopics(new Operation.Subscribe(settings.topics()));
       }
       while (!closed) {
         runOnce();
@@ -250,6 +263,7 @@ public final class PollLoop<K, V, T> {
     } else {
       flow.update(deliverer.queued(), pipeline.recordsPending());
     }
+    checkMissingTopics();
     ConsumerRecords<byte[], byte[]> records = poll();
     if (closed) {
       return; // an operation run while waiting closed
@@ -449,11 +463,47 @@ public final class PollLoop<K, V, T> {
               operation));
       return;
     }
+    watchTopics(operation);
     if (request != null) {
       request.complete(result);
     } else {
       pipeline.emit(new Event.Result<>(operation, result));
     }
+  }
+
+  // ---------------------------------------------------------------- missing topics
+
+  /** After an operation that changed what the consumer reads: check that it exists. */
+  private void watchTopics(Operation<?> done) {
+    switch (done) {
+      case Operation.Subscribe(Topics.Names(var names)) ->
+          missingTopics.subscribed(names, System.currentTimeMillis());
+      case Operation.Subscribe _, Operation.Unsubscribe _ -> missingTopics.clear();
+      case Operation.Assign(var partitions) ->
+          missingTopics.assigned(partitions, System.currentTimeMillis());
+      default -> {}
+    }
+  }
+
+  private void checkMissingTopics() {
+    if (!missingTopics.due(System.currentTimeMillis())) {
+      return;
+    }
+    var notices =
+        missingTopics.check(
+            () -> {
+              Map<String, Integer> counts = new HashMap<>();
+              consumer
+                  .listTopics(topicLookupTimeout)
+                  .forEach((topic, partitions) -> counts.put(topic, partitions.size()));
+              return counts;
+            },
+            System.currentTimeMillis());
+    for (Failure notice : notices) {
+      log.warn("{}", notice.message());
+      pipeline.emit(new Event.Error<>(notice));
+    }
+    pipeline.flush();
   }
 
   private void reply(Request<?> request, Failure failure) {

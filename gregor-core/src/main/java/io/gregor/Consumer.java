@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Kafka consumer with channels: records (or what the transducer makes of them) arrive on {@link
@@ -56,10 +58,14 @@ import org.apache.kafka.common.TopicPartition;
  * @param <T> what data events carry: {@code Received<K, V>} without a transducer
  */
 public final class Consumer<K, V, T> implements AutoCloseable {
-  private final PollLoop<K, V, T> loop;
+  private static final Logger log = LoggerFactory.getLogger(Consumer.class);
 
-  private Consumer(PollLoop<K, V, T> loop) {
+  private final PollLoop<K, V, T> loop;
+  private final boolean closeFailsOnUnreadErrors;
+
+  private Consumer(PollLoop<K, V, T> loop, boolean closeFailsOnUnreadErrors) {
     this.loop = loop;
+    this.closeFailsOnUnreadErrors = closeFailsOnUnreadErrors;
   }
 
   /**
@@ -69,7 +75,8 @@ public final class Consumer<K, V, T> implements AutoCloseable {
    * @throws org.apache.kafka.common.KafkaException when Kafka rejects its configuration
    */
   public static <K, V, T> Consumer<K, V, T> create(ConsumerSettings<K, V, T> settings) {
-    return new Consumer<>(new PollLoop<>(settings.validate()));
+    var valid = settings.validate();
+    return new Consumer<>(new PollLoop<>(valid), valid.closeFailsOnUnreadErrors());
   }
 
   /** Every outcome, in order; finished after {@link Event.Eof}. */
@@ -204,9 +211,16 @@ public final class Consumer<K, V, T> implements AutoCloseable {
    * closed, even when nobody reads the output. Events not yet read, then the close result and EOF,
    * stay on the output for its reader; calling it again does nothing (it waits until the first
    * close has finished).
+   *
+   * <p>Error events nobody has read by then are not lost silently: they are logged at WARN, counted
+   * by kind with a few examples (a reader still taking events gets a moment to take them first).
+   *
+   * @throws GregorException with {@link ConsumerSettings#withCloseFailsOnUnreadErrors}, when error
+   *     events were left unread (the consumer is closed all the same)
    */
   @Override
   public void close() {
     loop.call(new Operation.Close());
+    loop.unreadErrors().reportAtClose("consumer", closeFailsOnUnreadErrors, log);
   }
 }

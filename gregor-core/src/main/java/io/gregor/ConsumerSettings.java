@@ -33,6 +33,8 @@ import org.apache.kafka.common.serialization.Deserializer;
  *     always added
  * @param closeTimeout how long close may take to commit and leave the group
  * @param transducer transforms received records before they reach the output, or {@code null}
+ * @param closeFailsOnUnreadErrors whether {@code close()} throws a {@link GregorException} when
+ *     error events nobody read are left on the output (otherwise it logs them at WARN)
  * @param <T> what data events carry: {@code Received<K, V>} without a transducer
  */
 public record ConsumerSettings<K, V, T>(
@@ -43,7 +45,8 @@ public record ConsumerSettings<K, V, T>(
     int outputBufferSize,
     Set<EventType> outputPolicy,
     Duration closeTimeout,
-    Gatherer<? super Received<K, V>, ?, T> transducer) {
+    Gatherer<? super Received<K, V>, ?, T> transducer,
+    boolean closeFailsOnUnreadErrors) {
 
   /** Default {@link #outputBufferSize()}. */
   public static final int DEFAULT_OUTPUT_BUFFER_SIZE = 1024;
@@ -89,7 +92,8 @@ public record ConsumerSettings<K, V, T>(
         DEFAULT_OUTPUT_BUFFER_SIZE,
         EnumSet.of(EventType.DATA, EventType.CONTROL, EventType.ERROR),
         DEFAULT_CLOSE_TIMEOUT,
-        null);
+        null,
+        false);
   }
 
   /** These settings with one more Kafka configuration entry. */
@@ -104,7 +108,8 @@ public record ConsumerSettings<K, V, T>(
         outputBufferSize,
         outputPolicy,
         closeTimeout,
-        transducer);
+        transducer,
+        closeFailsOnUnreadErrors);
   }
 
   /** These settings with an initial subscription. */
@@ -117,7 +122,8 @@ public record ConsumerSettings<K, V, T>(
         outputBufferSize,
         outputPolicy,
         closeTimeout,
-        transducer);
+        transducer,
+        closeFailsOnUnreadErrors);
   }
 
   /** These settings subscribed to these topic names. */
@@ -135,7 +141,8 @@ public record ConsumerSettings<K, V, T>(
         size,
         outputPolicy,
         closeTimeout,
-        transducer);
+        transducer,
+        closeFailsOnUnreadErrors);
   }
 
   /** These settings with the events wanted (DATA and EOF are always added). */
@@ -148,7 +155,8 @@ public record ConsumerSettings<K, V, T>(
         outputBufferSize,
         Settings.policy(types),
         closeTimeout,
-        transducer);
+        transducer,
+        closeFailsOnUnreadErrors);
   }
 
   /** These settings with another close timeout. */
@@ -161,7 +169,26 @@ public record ConsumerSettings<K, V, T>(
         outputBufferSize,
         outputPolicy,
         timeout,
-        transducer);
+        transducer,
+        closeFailsOnUnreadErrors);
+  }
+
+  /**
+   * These settings with {@code close()} throwing a {@link GregorException} that summarises the
+   * error events nobody read (with {@code false}, the default, it logs them at WARN instead).
+   * Errors a reader is still taking when close returns get a moment to be taken first.
+   */
+  public ConsumerSettings<K, V, T> withCloseFailsOnUnreadErrors(boolean fail) {
+    return new ConsumerSettings<>(
+        kafka,
+        keyDeserializer,
+        valueDeserializer,
+        topics,
+        outputBufferSize,
+        outputPolicy,
+        closeTimeout,
+        transducer,
+        fail);
   }
 
   /** These settings with a transducer; data events then carry what it produces. */
@@ -176,7 +203,8 @@ public record ConsumerSettings<K, V, T>(
         outputBufferSize,
         outputPolicy,
         closeTimeout,
-        newTransducer);
+        newTransducer,
+        closeFailsOnUnreadErrors);
   }
 
   /**

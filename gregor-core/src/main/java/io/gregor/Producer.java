@@ -4,6 +4,8 @@ import com.softwaremill.jox.Sink;
 import com.softwaremill.jox.Source;
 import io.gregor.internal.SendLoop;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Kafka producer with channels: send messages (or, with a transducer, any input) on {@link
@@ -43,10 +45,14 @@ import java.util.List;
  * @param <I> what the input channel takes: {@code Message<K, V>} without a transducer
  */
 public final class Producer<I, K, V> implements AutoCloseable {
-  private final SendLoop<I, K, V> loop;
+  private static final Logger log = LoggerFactory.getLogger(Producer.class);
 
-  private Producer(SendLoop<I, K, V> loop) {
+  private final SendLoop<I, K, V> loop;
+  private final boolean closeFailsOnUnreadErrors;
+
+  private Producer(SendLoop<I, K, V> loop, boolean closeFailsOnUnreadErrors) {
     this.loop = loop;
+    this.closeFailsOnUnreadErrors = closeFailsOnUnreadErrors;
   }
 
   /**
@@ -56,7 +62,8 @@ public final class Producer<I, K, V> implements AutoCloseable {
    * @throws org.apache.kafka.common.KafkaException when Kafka rejects its configuration
    */
   public static <I, K, V> Producer<I, K, V> create(ProducerSettings<I, K, V> settings) {
-    return new Producer<>(new SendLoop<>(settings.validate()));
+    var valid = settings.validate();
+    return new Producer<>(new SendLoop<>(valid), valid.closeFailsOnUnreadErrors());
   }
 
   /** Where inputs go. */
@@ -102,9 +109,16 @@ public final class Producer<I, K, V> implements AutoCloseable {
    * Closes in order (see the class comment) and returns once the Kafka producer is closed, even
    * when nobody reads the output. The close result and EOF still go to the output, after the
    * results of every accepted message; calling it again does nothing.
+   *
+   * <p>Error events nobody has read by then are not lost silently: they are logged at WARN, counted
+   * by kind with a few examples (a reader still taking events gets a moment to take them first).
+   *
+   * @throws GregorException with {@link ProducerSettings#withCloseFailsOnUnreadErrors}, when error
+   *     events were left unread (the producer is closed all the same)
    */
   @Override
   public void close() {
     loop.call(new Operation.Close());
+    loop.unreadErrors().reportAtClose("producer", closeFailsOnUnreadErrors, log);
   }
 }

@@ -33,6 +33,8 @@ import org.apache.kafka.common.serialization.Serializer;
  *     added
  * @param closeTimeout how long close waits for accepted messages to be sent
  * @param transducer transforms inputs into messages, or {@code null} when inputs are messages
+ * @param closeFailsOnUnreadErrors whether {@code close()} throws a {@link GregorException} when
+ *     error events nobody read are left on the output (otherwise it logs them at WARN)
  * @param <I> what the input channel takes: {@code Message<K, V>} without a transducer
  */
 public record ProducerSettings<I, K, V>(
@@ -44,7 +46,8 @@ public record ProducerSettings<I, K, V>(
     int maxInFlight,
     Set<EventType> outputPolicy,
     Duration closeTimeout,
-    Gatherer<? super I, ?, Message<K, V>> transducer) {
+    Gatherer<? super I, ?, Message<K, V>> transducer,
+    boolean closeFailsOnUnreadErrors) {
 
   /** Default {@link #inputBufferSize()}. */
   public static final int DEFAULT_INPUT_BUFFER_SIZE = 1024;
@@ -88,7 +91,8 @@ public record ProducerSettings<I, K, V>(
         DEFAULT_MAX_IN_FLIGHT,
         EnumSet.of(EventType.CONTROL, EventType.ERROR),
         DEFAULT_CLOSE_TIMEOUT,
-        null);
+        null,
+        false);
   }
 
   /** These settings with one more Kafka configuration entry. */
@@ -104,7 +108,8 @@ public record ProducerSettings<I, K, V>(
         maxInFlight,
         outputPolicy,
         closeTimeout,
-        transducer);
+        transducer,
+        closeFailsOnUnreadErrors);
   }
 
   /** These settings with another input buffer size. */
@@ -118,7 +123,8 @@ public record ProducerSettings<I, K, V>(
         maxInFlight,
         outputPolicy,
         closeTimeout,
-        transducer);
+        transducer,
+        closeFailsOnUnreadErrors);
   }
 
   /** These settings with another output buffer size. */
@@ -132,7 +138,8 @@ public record ProducerSettings<I, K, V>(
         maxInFlight,
         outputPolicy,
         closeTimeout,
-        transducer);
+        transducer,
+        closeFailsOnUnreadErrors);
   }
 
   /** These settings with another limit on messages awaiting their result. */
@@ -146,7 +153,8 @@ public record ProducerSettings<I, K, V>(
         max,
         outputPolicy,
         closeTimeout,
-        transducer);
+        transducer,
+        closeFailsOnUnreadErrors);
   }
 
   /** These settings with the events wanted on the output channel (EOF is always added). */
@@ -160,7 +168,8 @@ public record ProducerSettings<I, K, V>(
         maxInFlight,
         Settings.policy(types),
         closeTimeout,
-        transducer);
+        transducer,
+        closeFailsOnUnreadErrors);
   }
 
   /** These settings with another close timeout. */
@@ -174,7 +183,27 @@ public record ProducerSettings<I, K, V>(
         maxInFlight,
         outputPolicy,
         timeout,
-        transducer);
+        transducer,
+        closeFailsOnUnreadErrors);
+  }
+
+  /**
+   * These settings with {@code close()} throwing a {@link GregorException} that summarises the
+   * error events nobody read (with {@code false}, the default, it logs them at WARN instead).
+   * Errors a reader is still taking when close returns get a moment to be taken first.
+   */
+  public ProducerSettings<I, K, V> withCloseFailsOnUnreadErrors(boolean fail) {
+    return new ProducerSettings<>(
+        kafka,
+        keySerializer,
+        valueSerializer,
+        inputBufferSize,
+        outputBufferSize,
+        maxInFlight,
+        outputPolicy,
+        closeTimeout,
+        transducer,
+        fail);
   }
 
   /**
@@ -193,7 +222,8 @@ public record ProducerSettings<I, K, V>(
         maxInFlight,
         outputPolicy,
         closeTimeout,
-        newTransducer);
+        newTransducer,
+        closeFailsOnUnreadErrors);
   }
 
   /**

@@ -29,21 +29,30 @@ final class Deliverer<T> {
   private final Channel<Event<T>> output;
   private final ReceiptCountingSource<Event<T>> receipts;
   private final long capacity;
+  private final UnreadErrors unreadErrors;
   private final ArrayDeque<Event<T>> waiting = new ArrayDeque<>();
   private long sent;
   private boolean abandoned;
   private boolean finished;
 
-  Deliverer(Channel<Event<T>> output, ReceiptCountingSource<Event<T>> receipts, int capacity) {
+  Deliverer(
+      Channel<Event<T>> output,
+      ReceiptCountingSource<Event<T>> receipts,
+      int capacity,
+      UnreadErrors unreadErrors) {
     this.output = output;
     this.receipts = receipts;
     this.capacity = capacity;
+    this.unreadErrors = unreadErrors;
   }
 
   /** Sends the batch's events the channel has room for, and keeps the rest in order. */
   void deliver(List<Event<T>> batch) {
     if (abandoned || finished) {
       return;
+    }
+    for (Event<T> event : batch) {
+      unreadErrors.queued(event);
     }
     if (waiting.isEmpty()) {
       int i = 0;

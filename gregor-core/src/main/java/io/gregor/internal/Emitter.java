@@ -33,13 +33,20 @@ public final class Emitter<E> {
   private final Channel<Event<E>> output;
   private final Set<EventType> policy;
   private final Semaphore permits;
+  private final UnreadErrors unreadErrors;
   private final Thread thread;
 
   /** Starts the emitter's thread. */
-  public Emitter(String name, Channel<Event<E>> output, Set<EventType> policy, Semaphore permits) {
+  public Emitter(
+      String name,
+      Channel<Event<E>> output,
+      Set<EventType> policy,
+      Semaphore permits,
+      UnreadErrors unreadErrors) {
     this.output = output;
     this.policy = policy;
     this.permits = permits;
+    this.unreadErrors = unreadErrors;
     // Assigned before the thread starts: run() reads it.
     this.thread = Thread.ofVirtual().name(name).unstarted(this::run);
     thread.start();
@@ -56,6 +63,7 @@ public final class Emitter<E> {
    */
   public void offer(Event<E> event) {
     if (policy.contains(event.type())) {
+      unreadErrors.queued(event);
       queue.add(event);
     } else {
       permits.release();
@@ -70,6 +78,7 @@ public final class Emitter<E> {
   public void offerBlocking(Event<E> event) {
     if (policy.contains(event.type())) {
       permits.acquireUninterruptibly();
+      unreadErrors.queued(event);
       queue.add(event);
     }
   }
@@ -80,6 +89,7 @@ public final class Emitter<E> {
    */
   public void offerUnheld(Event<E> event) {
     if (policy.contains(event.type())) {
+      unreadErrors.queued(event);
       queue.add(new Unheld<>(event));
     }
   }

@@ -109,6 +109,8 @@ public final class PollLoop<K, V, T> {
 
   private final MissingTopics missingTopics = new MissingTopics();
 
+  private final UnreadErrors unreadErrors = new UnreadErrors();
+
   /** How long the loop waits for the cluster's topics when it checks for missing ones. */
   private final Duration topicLookupTimeout;
 
@@ -137,8 +139,9 @@ public final class PollLoop<K, V, T> {
     this.hasGroup = kafka.get(ConsumerConfig.GROUP_ID_CONFIG) != null;
     long limit = Math.max(settings.outputBufferSize(), maxPollRecords);
     Channel<Event<T>> outputChannel = Channel.newBufferedChannel(settings.outputBufferSize());
-    this.output = new ReceiptCountingSource<>(outputChannel, this::roomMade);
-    this.deliverer = new Deliverer<>(outputChannel, output, settings.outputBufferSize());
+    this.output = new ReceiptCountingSource<>(outputChannel, this::roomMade, unreadErrors);
+    this.deliverer =
+        new Deliverer<>(outputChannel, output, settings.outputBufferSize(), unreadErrors);
     this.tracker = new CommitTracker(!PerRecord.holdsNothing(settings.transducer()));
     if (!PerRecord.holdsNothing(settings.transducer()) && autoCommit && hasGroup) {
       log.info(
@@ -188,6 +191,11 @@ public final class PollLoop<K, V, T> {
   /** Runs an operation through the loop and returns its result. */
   public <R> R call(ConsumerOperation<R> operation) {
     return core.call(operation, this::closeDirectly);
+  }
+
+  /** Error events on their way to the output that no reader has taken. */
+  public UnreadErrors unreadErrors() {
+    return unreadErrors;
   }
 
   /** Waits until the loop has finished (after close). */

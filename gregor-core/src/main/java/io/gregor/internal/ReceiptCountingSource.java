@@ -7,10 +7,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * The consumer's output as the user sees it: the output channel, counting every element a reader
- * takes, by any means ({@code receive}, {@code receiveOrClosed}, a select clause). The poll loop
- * reads the count to know which records the application has received, so commits never pass a
- * record still sitting in the channel's buffer.
+ * A client's output as the user sees it: the output channel, counting every element a reader takes,
+ * by any means ({@code receive}, {@code receiveOrClosed}, a select clause), and the errors among
+ * them ({@link UnreadErrors}). The poll loop reads the count to know which records the application
+ * has received, so commits never pass a record still sitting in the channel's buffer.
  *
  * <p>It also knows when the channel has room again: the loop asks, with {@link #wakeWhenReceived},
  * to be woken once readers have taken a given number of elements.
@@ -23,10 +23,12 @@ final class ReceiptCountingSource<E> implements Source<E> {
   private final AtomicLong wakeAt = new AtomicLong();
 
   private final Runnable onWake;
+  private final UnreadErrors unreadErrors;
 
-  ReceiptCountingSource(Source<E> channel, Runnable onWake) {
+  ReceiptCountingSource(Source<E> channel, Runnable onWake, UnreadErrors unreadErrors) {
     this.channel = channel;
     this.onWake = onWake;
+    this.unreadErrors = unreadErrors;
   }
 
   /**
@@ -46,6 +48,7 @@ final class ReceiptCountingSource<E> implements Source<E> {
   }
 
   private <T> T counted(T element) {
+    unreadErrors.taken(element);
     long count = received.incrementAndGet();
     long wake = wakeAt.get();
     if (wake != 0 && count >= wake && wakeAt.compareAndSet(wake, 0)) {
@@ -75,23 +78,29 @@ final class ReceiptCountingSource<E> implements Source<E> {
     return channel.receiveClause(element -> callback.apply(counted(element)));
   }
 
+  // A reader finishing the output wants no more events: those dropped then are not unread errors.
+
   @Override
   public void done() {
+    unreadErrors.readerFinished();
     channel.done();
   }
 
   @Override
   public Object doneOrClosed() {
+    unreadErrors.readerFinished();
     return channel.doneOrClosed();
   }
 
   @Override
   public void error(Throwable reason) {
+    unreadErrors.readerFinished();
     channel.error(reason);
   }
 
   @Override
   public Object errorOrClosed(Throwable reason) {
+    unreadErrors.readerFinished();
     return channel.errorOrClosed(reason);
   }
 
@@ -107,6 +116,6 @@ final class ReceiptCountingSource<E> implements Source<E> {
 
   @Override
   public String toString() {
-    return "gregor consumer output (" + channel + ")";
+    return "gregor output (" + channel + ")";
   }
 }

@@ -2,6 +2,7 @@ package io.gregor.internal;
 
 import com.softwaremill.jox.Channel;
 import com.softwaremill.jox.ChannelClosed;
+import com.softwaremill.jox.Source;
 import io.gregor.ErrorKind;
 import io.gregor.Event;
 import io.gregor.EventType;
@@ -89,6 +90,11 @@ public final class SendLoop<I, K, V> {
   private final LoopCore core;
   private final Channel<Object> intake;
   private final Channel<Event<Sent<K, V>>> output;
+  private final UnreadErrors unreadErrors = new UnreadErrors();
+
+  /** The output as readers see it: counts what they take, for {@link #unreadErrors}. */
+  private final ReceiptCountingSource<Event<Sent<K, V>>> readerOutput;
+
   private final Semaphore permits;
   private final AtomicBoolean limitLifted = new AtomicBoolean();
   private final Transducer<I, Message<K, V>> transducer;
@@ -118,6 +124,7 @@ public final class SendLoop<I, K, V> {
     this.transducer = gatherer == null ? null : Transducer.of(gatherer, new SendDownstream());
     this.intake = Channel.newBufferedChannel(settings.inputBufferSize());
     this.output = Channel.newBufferedChannel(settings.outputBufferSize());
+    this.readerOutput = new ReceiptCountingSource<>(output, () -> {}, unreadErrors);
     this.permits = new Semaphore(settings.maxInFlight());
     Map<String, Object> kafka = new HashMap<>(settings.kafka());
     kafka.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
@@ -126,7 +133,11 @@ public final class SendLoop<I, K, V> {
     warnIfIdempotenceOff(settings.kafka());
     this.emitter =
         new Emitter<>(
-            "gregor-producer-" + id + "-emitter", output, settings.outputPolicy(), permits);
+            "gregor-producer-" + id + "-emitter",
+            output,
+            settings.outputPolicy(),
+            permits,
+            unreadErrors);
     this.unready =
         new UnreadyTopics<>(
             "gregor-producer-" + id,
@@ -147,8 +158,13 @@ public final class SendLoop<I, K, V> {
     return core.control();
   }
 
-  public Channel<Event<Sent<K, V>>> output() {
-    return output;
+  public Source<Event<Sent<K, V>>> output() {
+    return readerOutput;
+  }
+
+  /** Error events on their way to the output that no reader has taken. */
+  public UnreadErrors unreadErrors() {
+    return unreadErrors;
   }
 
   /**

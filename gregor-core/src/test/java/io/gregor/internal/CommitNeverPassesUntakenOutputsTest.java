@@ -224,9 +224,10 @@ class CommitNeverPassesUntakenOutputsTest {
             .withTransducer(kind.gatherer().andThen(recorder))
             .validate();
     Channel<Event<List<Source>>> channel = Channel.newBufferedChannel(capacity);
+    UnreadErrors unreadErrors = new UnreadErrors();
     ReceiptCountingSource<Event<List<Source>>> output =
-        new ReceiptCountingSource<>(channel, () -> {});
-    Deliverer<List<Source>> deliverer = new Deliverer<>(channel, output, capacity);
+        new ReceiptCountingSource<>(channel, () -> {}, unreadErrors);
+    Deliverer<List<Source>> deliverer = new Deliverer<>(channel, output, capacity, unreadErrors);
     CommitTracker tracker = new CommitTracker(!PerRecord.holdsNothing(settings.transducer()));
     long limit = 1 + random.nextInt(20);
     RecordPipeline<String, String, List<Source>> pipeline =

@@ -132,6 +132,11 @@ final class LivenessRun {
         script.setup() instanceof ConsumerSetup consumer && consumer.group() ? names.group() : null;
   }
 
+  /** The topics this try uses (the missing one may have been created on demand). */
+  List<String> topics() {
+    return List.of(target.topic(), target.missingTopic());
+  }
+
   /** Runs the script; throws an AssertionError describing every violation found. */
   void run() {
     prepare();

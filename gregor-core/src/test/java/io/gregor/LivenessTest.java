@@ -4,6 +4,9 @@ import io.gregor.LivenessScripts.Script;
 import io.gregor.embedded.EmbeddedKafka;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import net.jqwik.api.AfterFailureMode;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -19,8 +22,11 @@ import net.jqwik.api.lifecycle.PropertyAttributes;
 import net.jqwik.api.lifecycle.PropertyExecutionResult;
 import net.jqwik.api.lifecycle.PropertyExecutor;
 import net.jqwik.api.lifecycle.PropertyLifecycleContext;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -47,6 +53,12 @@ class LivenessTest {
   /** Writes the consumer's test records: a plain Kafka producer, independent of Gregor's. */
   private static KafkaProducer<String, String> testData;
 
+  /**
+   * Deletes each passed try's topics: a long run would otherwise leave the broker with ten
+   * thousands of topics, and creating one more took over a minute after 9,000 tries.
+   */
+  private static Admin admin;
+
   @BeforeContainer
   static void startBroker() {
     kafka = EmbeddedKafka.start();
@@ -59,10 +71,34 @@ class LivenessTest {
                 "all"),
             new StringSerializer(),
             new StringSerializer());
+    admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+  }
+
+  /** Deletes the try's topics, those that exist. */
+  private static void deleteTopics(LivenessRun run) {
+    admin
+        .deleteTopics(run.topics())
+        .topicNameValues()
+        .forEach(
+            (topic, deletion) -> {
+              try {
+                deletion.get(30, TimeUnit.SECONDS);
+              } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                  throw new IllegalStateException("the test could not delete " + topic, e);
+                }
+              } catch (InterruptedException | TimeoutException e) {
+                throw new IllegalStateException("the test could not delete " + topic, e);
+              }
+            });
   }
 
   @AfterContainer
   static void stopBroker() {
+    if (admin != null) {
+      admin.close();
+    }
     if (testData != null) {
       testData.close();
     }
@@ -76,7 +112,9 @@ class LivenessTest {
       shrinking = ShrinkingMode.OFF,
       afterFailure = AfterFailureMode.RANDOM_SEED)
   void consumer_anyScript_staysLive(@ForAll("consumerScripts") Script script) {
-    new LivenessRun(kafka, testData, script).run();
+    var run = new LivenessRun(kafka, testData, script);
+    run.run();
+    deleteTopics(run);
   }
 
   @Property(
@@ -84,7 +122,9 @@ class LivenessTest {
       shrinking = ShrinkingMode.OFF,
       afterFailure = AfterFailureMode.RANDOM_SEED)
   void producer_anyScript_staysLive(@ForAll("producerScripts") Script script) {
-    new LivenessRun(kafka, testData, script).run();
+    var run = new LivenessRun(kafka, testData, script);
+    run.run();
+    deleteTopics(run);
   }
 
   @Provide

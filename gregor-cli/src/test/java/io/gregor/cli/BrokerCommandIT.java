@@ -55,12 +55,22 @@ class BrokerCommandIT {
       // then
       assertThat(gregor.awaitExit(STOP)).isEqualTo(SIGTERM_EXIT);
       assertThat(gregor.stdout()).containsExactly(address);
-      assertThat(String.join("\n", gregor.stderr()))
-          .contains("Stop with Ctrl-C")
-          .doesNotContain("Exception")
-          .doesNotContain("ERROR");
+      assertThat(String.join("\n", gregor.stderr())).contains("Stop with Ctrl-C");
+      assertThat(errorLines(gregor.stderr())).as("errors and exceptions on stderr").isEmpty();
       assertThat(gregorTempDirs()).as("temporary data deleted").isEmpty();
     }
+  }
+
+  /**
+   * Lines that report an error or an exception, but for Kafka's controller saying its event queue
+   * is overloaded: on a starved machine (seen at a load of 15 on 2 cores) it logs that at ERROR
+   * when a heartbeat waited too long, which says nothing about the command.
+   */
+  private static List<String> errorLines(List<String> lines) {
+    return lines.stream()
+        .filter(line -> line.contains("ERROR") || line.contains("Exception"))
+        .filter(line -> !line.contains("controller event queue overloaded"))
+        .toList();
   }
 
   @Test

@@ -46,6 +46,24 @@ class DocsExamplesTest {
         .contains("ASSIGNED [orders-0]");
   }
 
+  @Test
+  void ordersApp_sendsTwoOrders_reportsWhereTheyWent_andReadsThemBack(
+      EmbeddedKafka kafka, TestNames names) throws Exception {
+    // given
+    kafka.createTopic(names.topic(), 1);
+
+    // when
+    String printed =
+        run(out -> OrdersApp.run(kafka.bootstrapServers(), names.topic(), names.group(), out));
+
+    // then
+    assertThat(printed)
+        .contains("sent o-1 to " + names.topic() + "@0", "sent o-2 to " + names.topic() + "@1")
+        .contains("received o-1 -> Order[id=o-1, total=42.0]")
+        .contains("received o-2 -> Order[id=o-2, total=7.5]")
+        .doesNotContain("not sent", "error:");
+  }
+
   private static String run(Example example) throws Exception {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     example.run(new PrintStream(printed, true, StandardCharsets.UTF_8));

@@ -25,7 +25,8 @@ import org.apache.kafka.common.serialization.Deserializer;
  *     by Gregor itself: it commits only what the reader has received, every {@code
  *     auto.commit.interval.ms} (Kafka's default: 5000), or at the latest a second after the reader
  *     took something when the consumer has nothing else to do; also when partitions are revoked and
- *     at close
+ *     at close. {@link #toString()} hides the values of settings that may hold secrets ({@code
+ *     sasl.jaas.config}, {@code ssl.keystore.key}, passwords, ...)
  * @param topics the initial subscription, or {@code null} to subscribe or assign later
  * @param outputBufferSize how many events the output channel holds; when it is full the consumer
  *     pauses its partitions (and keeps polling) until there is room
@@ -205,6 +206,28 @@ public record ConsumerSettings<K, V, T>(
         closeTimeout,
         newTransducer,
         closeFailsOnUnreadErrors);
+  }
+
+  /** These settings as text; the values of Kafka settings that may hold secrets are hidden. */
+  @Override
+  public String toString() {
+    return "ConsumerSettings[kafka="
+        + SensitiveSettings.redacted(kafka)
+        + ", keyDeserializer="
+        + keyDeserializer
+        + ", valueDeserializer="
+        + valueDeserializer
+        + ", topics="
+        + topics
+        + ", outputBufferSize="
+        + outputBufferSize
+        + ", outputPolicy="
+        + outputPolicy
+        + ", closeTimeout="
+        + closeTimeout
+        + ", transducer="
+        + transducer
+        + "]";
   }
 
   /**

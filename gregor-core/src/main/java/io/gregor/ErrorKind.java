@@ -6,7 +6,10 @@ public enum ErrorKind {
   INVALID_MESSAGE,
   /** A key or value serializer threw. */
   SERIALIZATION,
-  /** Kafka reported a send as failed (record too large, timeout, authorization, ...). */
+  /**
+   * Kafka reported a send as failed (record too large, timeout, ...), for another reason than the
+   * broker refusing the client ({@link #AUTHORIZATION}, {@link #AUTHENTICATION}).
+   */
   SEND_FAILED,
   /** A key or value deserializer threw on a consumed record; the consumer moved past it. */
   DESERIALIZATION,
@@ -31,9 +34,17 @@ public enum ErrorKind {
   NO_SUBSCRIPTION,
   /** A valid operation that Kafka failed to carry out. */
   OPERATION_FAILED,
-  /** The broker refused access to a topic or group. */
+  /**
+   * The broker refused access to a topic, a group or the cluster (an ACL). A producer reports it
+   * for each message it could not send, with the message as the subject; the client goes on with
+   * what it may do.
+   */
   AUTHORIZATION,
-  /** The client could not authenticate with the broker. */
+  /**
+   * The client could not authenticate with the broker: wrong SASL credentials, or a failed TLS
+   * handshake (the message then says why, for example that the broker's certificate is not
+   * trusted). A producer reports it for each message it could not send.
+   */
   AUTHENTICATION,
   /** Polling failed for another reason; the consumer keeps trying. */
   POLL_FAILED,

@@ -22,7 +22,8 @@ import org.apache.kafka.common.serialization.Serializer;
  *
  * @param kafka Kafka producer configuration, passed to the client as given ({@code
  *     bootstrap.servers} required; serializers are set with {@code keySerializer} and {@code
- *     valueSerializer}, not here)
+ *     valueSerializer}, not here). {@link #toString()} hides the values of settings that may hold
+ *     secrets ({@code sasl.jaas.config}, {@code ssl.keystore.key}, passwords, ...)
  * @param inputBufferSize how many inputs the input channel holds before {@code send} blocks
  * @param outputBufferSize how many events the output channel holds before the producer stops taking
  *     input
@@ -224,6 +225,30 @@ public record ProducerSettings<I, K, V>(
         closeTimeout,
         newTransducer,
         closeFailsOnUnreadErrors);
+  }
+
+  /** These settings as text; the values of Kafka settings that may hold secrets are hidden. */
+  @Override
+  public String toString() {
+    return "ProducerSettings[kafka="
+        + SensitiveSettings.redacted(kafka)
+        + ", keySerializer="
+        + keySerializer
+        + ", valueSerializer="
+        + valueSerializer
+        + ", inputBufferSize="
+        + inputBufferSize
+        + ", outputBufferSize="
+        + outputBufferSize
+        + ", maxInFlight="
+        + maxInFlight
+        + ", outputPolicy="
+        + outputPolicy
+        + ", closeTimeout="
+        + closeTimeout
+        + ", transducer="
+        + transducer
+        + "]";
   }
 
   /**

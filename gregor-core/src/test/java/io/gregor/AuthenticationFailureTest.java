@@ -91,7 +91,8 @@ class AuthenticationFailureTest {
   }
 
   @Test
-  void producer_withAWrongPassword_reportsTheSendAsFailed_andClosesInOrder() throws Exception {
+  void producer_withAWrongPassword_reportsAnAuthenticationError_andClosesInOrder()
+      throws Exception {
     // given
     var names = TestNames.unique("AuthenticationFailureTest-producer");
     kafka.createTopic(names.topic(), 1);
@@ -107,7 +108,7 @@ class AuthenticationFailureTest {
           .singleElement()
           .satisfies(
               failure -> {
-                assertThat(failure.kind()).isEqualTo(ErrorKind.SEND_FAILED);
+                assertThat(failure.kind()).isEqualTo(ErrorKind.AUTHENTICATION);
                 assertThat(failure.cause()).isInstanceOf(SaslAuthenticationException.class);
                 assertThat(failure.subject()).isEqualTo(message);
               });

@@ -16,6 +16,7 @@ import io.gregor.Sent;
 import io.gregor.Transducers;
 import io.gregor.embedded.EmbeddedKafka;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -73,6 +74,14 @@ public final class DemoCommand implements Callable<Integer> {
       description = "How long to wait for Kafka and for each event. Default: ${DEFAULT-VALUE}.")
   private Duration timeout;
 
+  @Option(
+      names = {"-F", "--command-config"},
+      paramLabel = "FILE",
+      description =
+          "With --bootstrap: a Kafka client properties file (as Kafka's own tools take), e.g. the"
+              + " cluster's TLS and SASL settings.")
+  private Path commandConfig;
+
   @Option(names = "--verbose", description = "Show Kafka's logs on stderr.")
   private boolean verbose;
 
@@ -89,6 +98,10 @@ public final class DemoCommand implements Callable<Integer> {
     if (!timeout.isPositive()) {
       throw new ParameterException(
           spec.commandLine(), "--timeout must be positive, was " + Durations.format(timeout));
+    }
+    if (commandConfig != null && bootstrap == null) {
+      throw new ParameterException(
+          spec.commandLine(), "--command-config is for your Kafka: give --bootstrap too");
     }
     KafkaOptions.configureLogging(verbose);
     long began = System.nanoTime();
@@ -112,7 +125,7 @@ public final class DemoCommand implements Callable<Integer> {
       suffix = "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
       out.printf("Using Kafka at %s.%n%n", servers);
     }
-    var options = KafkaOptions.of(servers, timeout);
+    var options = KafkaOptions.of(servers, timeout, commandConfig);
     var topic = "gregor.test" + suffix;
     var sendTopic = "gregor.test.send" + suffix;
     try (var cluster = Cluster.of(options)) {

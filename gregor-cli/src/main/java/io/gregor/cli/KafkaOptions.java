@@ -2,6 +2,7 @@ package io.gregor.cli;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -48,20 +49,43 @@ final class KafkaOptions {
   private Duration timeout;
 
   @Option(
+      names = {"-F", "--command-config"},
+      paramLabel = "FILE",
+      description =
+          "A Kafka client properties file (as Kafka's own tools take), e.g. a cluster's TLS and"
+              + " SASL settings. Its settings apply before -X, which override them.")
+  private Path commandConfig;
+
+  @Option(
       names = {"-X", "--kafka"},
       paramLabel = "KEY=VALUE",
       description =
-          "A Kafka client setting, passed through (repeatable), e.g. -X security.protocol=SSL.")
+          "A Kafka client setting, passed through (repeatable), e.g. -X security.protocol=SSL;"
+              + " overrides --command-config.")
   private Map<String, String> extra = new LinkedHashMap<>();
+
+  /** The settings of {@link #commandConfig}, read by {@link #validate()}. */
+  private Map<String, String> fileSettings = Map.of();
 
   @Option(names = "--verbose", description = "Show the Kafka client's logs on stderr.")
   private boolean verbose;
 
   /** Options made in code (for a command with options of its own), not from a command line. */
   static KafkaOptions of(String bootstrap, Duration timeout) {
+    return of(bootstrap, timeout, null);
+  }
+
+  /**
+   * As {@link #of(String, Duration)}, with a {@code --command-config} file (or null).
+   *
+   * @throws CommandFailure when the file cannot be read
+   */
+  static KafkaOptions of(String bootstrap, Duration timeout, Path commandConfig) {
     var options = new KafkaOptions();
     options.bootstrap = bootstrap;
     options.timeout = timeout;
+    options.commandConfig = commandConfig;
+    options.fileSettings = commandConfig == null ? Map.of() : CommandConfig.load(commandConfig);
     return options;
   }
 
@@ -73,13 +97,21 @@ final class KafkaOptions {
     return timeout;
   }
 
-  /** Checks the options; a bad one is a usage error (exit code 2). */
+  /**
+   * Checks the options, a bad one being a usage error (exit code 2), and reads the {@code
+   * --command-config} file.
+   *
+   * @throws CommandFailure naming the file when it cannot be read (exit code 1)
+   */
   void validate() {
     if (!isBootstrap(bootstrap)) {
       throw usage(bootstrapUsage(bootstrap));
     }
     if (!timeout.isPositive()) {
       throw usage("--timeout must be positive, was " + Durations.format(timeout));
+    }
+    if (commandConfig != null) {
+      fileSettings = CommandConfig.load(commandConfig);
     }
   }
 
@@ -122,7 +154,10 @@ final class KafkaOptions {
     }
   }
 
-  /** Settings every client gets: the bootstrap servers, bounded timeouts, then {@code -X}. */
+  /**
+   * Settings every client gets: the bootstrap servers and bounded timeouts; then a client's own
+   * defaults, and last {@link #userSettings} (the file, then {@code -X}).
+   */
   private Map<String, Object> common(String clientId) {
     Map<String, Object> config = new HashMap<>();
     config.put("bootstrap.servers", bootstrap);
@@ -137,8 +172,7 @@ final class KafkaOptions {
   /** Admin client settings. */
   Map<String, Object> admin() {
     Map<String, Object> config = common("gregor-cli-admin");
-    config.putAll(extra);
-    return config;
+    return userSettings(config);
   }
 
   /**
@@ -151,13 +185,18 @@ final class KafkaOptions {
     config.put("max.block.ms", millis(timeout));
     config.put("delivery.timeout.ms", deliveryTimeoutMillis());
     config.put("linger.ms", 5);
-    config.putAll(extra);
-    return config;
+    return userSettings(config);
   }
 
   /** Consumer settings. */
   Map<String, Object> consumer(String clientId) {
     Map<String, Object> config = common(clientId);
+    return userSettings(config);
+  }
+
+  /** {@code config} with the {@code --command-config} file's settings, then {@code -X}'s. */
+  private Map<String, Object> userSettings(Map<String, Object> config) {
+    config.putAll(fileSettings);
     config.putAll(extra);
     return config;
   }

@@ -367,11 +367,11 @@ public final class PollLoop<K, V, T> {
    * the last report, so that a failure that repeats adds no events while nobody reads.
    */
   private void pollFailed(ErrorKind kind, RuntimeException e) {
-    String repeats = pollFailures.report(kind + ": " + e.getMessage(), output.received());
+    String message = KafkaFailures.message(e);
+    String repeats = pollFailures.report(kind + ": " + message, output.received());
     if (repeats != null) {
       pipeline.emit(
-          new Event.Error<>(
-              new Failure(kind, "poll failed: " + e.getMessage() + repeats, e, null)));
+          new Event.Error<>(new Failure(kind, "poll failed: " + message + repeats, e, null)));
       pipeline.flush();
       pollFailures.reported(pipeline.lastSequence());
     }
@@ -466,7 +466,7 @@ public final class PollLoop<K, V, T> {
           request,
           new Failure(
               ConsumerOperations.kindOf(e),
-              operation + " failed: " + e.getMessage(),
+              operation + " failed: " + KafkaFailures.message(e),
               e,
               operation));
       return;

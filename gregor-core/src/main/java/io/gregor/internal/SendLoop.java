@@ -496,7 +496,7 @@ public final class SendLoop<I, K, V> {
       producer.send(record, (metadata, exception) -> completed(message, metadata, exception));
     } catch (RuntimeException e) {
       permits.release();
-      offerError(new Failure(ErrorKind.SEND_FAILED, "could not send: " + e, e, message));
+      offerError(KafkaFailures.sendFailed("could not send", e, message));
     }
   }
 
@@ -511,7 +511,7 @@ public final class SendLoop<I, K, V> {
     try {
       partitions = producer.partitionsFor(message.topic());
     } catch (RuntimeException e) {
-      offerError(new Failure(ErrorKind.SEND_FAILED, "could not send: " + e, e, message));
+      offerError(KafkaFailures.sendFailed("could not send", e, message));
       return false;
     }
     String missing =
@@ -555,9 +555,7 @@ public final class SendLoop<I, K, V> {
         // Perhaps Kafka lost the topic's metadata: the next message must not wait for it here.
         unready.forget(message.topic());
       }
-      emitter.offer(
-          new Event.Error<>(
-              new Failure(ErrorKind.SEND_FAILED, "send failed: " + exception, exception, message)));
+      emitter.offer(new Event.Error<>(KafkaFailures.sendFailed("send failed", exception, message)));
     } else if (wantData) {
       emitter.offer(
           new Event.Data<>(
@@ -612,7 +610,11 @@ public final class SendLoop<I, K, V> {
     } catch (RuntimeException e) {
       reply(
           request,
-          new Failure(ErrorKind.OPERATION_FAILED, operation + " failed: " + e, e, operation));
+          new Failure(
+              KafkaFailures.kind(e, ErrorKind.OPERATION_FAILED),
+              operation + " failed: " + KafkaFailures.describe(e),
+              e,
+              operation));
     }
   }
 

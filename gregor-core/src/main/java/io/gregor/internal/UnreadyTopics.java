@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  *       explicit partition against the partitions, and then marks the topic ready: later messages
  *       go straight to Kafka from the loop, and none overtakes a parked one.
  *   <li>When the wait fails ({@code max.block.ms} passed, or the topic is invalid or not
- *       authorized), each parked message is reported as {@link ErrorKind#SEND_FAILED}, and the next
- *       message to the topic starts a new wait.
+ *       authorized), each parked message is reported as {@link ErrorKind#SEND_FAILED} (or {@link
+ *       ErrorKind#AUTHORIZATION}, {@link ErrorKind#AUTHENTICATION} when the broker refused the
+ *       client), and the next message to the topic starts a new wait.
  *   <li>When the producer closes, it waits for the parked messages only as long as its close
  *       timeout allows, then {@link #abandon abandons} the rest, reporting each as not sent.
  * </ul>
@@ -311,8 +312,7 @@ final class UnreadyTopics<M> {
       producer.send(record, callbacks.apply(parked.message()));
     } catch (RuntimeException | Error e) {
       // Unlike on the loop, an Error here would leave the message without an outcome.
-      report.accept(
-          new Failure(ErrorKind.SEND_FAILED, "could not send: " + e, e, parked.message()));
+      report.accept(KafkaFailures.sendFailed("could not send", e, parked.message()));
     }
   }
 
@@ -323,7 +323,7 @@ final class UnreadyTopics<M> {
       ArrayDeque<Parked<M>> parked = waiting.remove(topic);
       if (parked != null) {
         for (Parked<M> p : parked) {
-          report.accept(new Failure(ErrorKind.SEND_FAILED, "could not send: " + e, e, p.message()));
+          report.accept(KafkaFailures.sendFailed("could not send", e, p.message()));
         }
       }
       changed.signalAll();

@@ -4,6 +4,8 @@ import io.gregor.embedded.KafkaNode.PortTakenException;
 import io.gregor.embedded.NodeSpec.Role;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -15,6 +17,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclBinding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +40,8 @@ final class Deployment implements AutoCloseable {
   private final List<KafkaNode> brokers;
   private final String bootstrapServers;
   private final String internalBootstrapServers;
-  private final SaslPlain saslPlain;
+  private final ClientSecurity security;
+  private final CertificateAuthority certificateAuthority; // null without TLS
   private TopicAdmin admin;
   private boolean closed;
 
@@ -46,7 +50,8 @@ final class Deployment implements AutoCloseable {
       String clusterId,
       KafkaNode controller,
       List<KafkaNode> brokers,
-      SaslPlain saslPlain) {
+      ClientSecurity security,
+      CertificateAuthority certificateAuthority) {
     this.dataDir = dataDir;
     this.clusterId = clusterId;
     this.controller = controller;
@@ -55,7 +60,8 @@ final class Deployment implements AutoCloseable {
         brokers.stream().map(b -> b.spec().address()).collect(Collectors.joining(","));
     this.internalBootstrapServers =
         brokers.stream().map(b -> b.spec().internalAddress()).collect(Collectors.joining(","));
-    this.saslPlain = saslPlain;
+    this.security = security;
+    this.certificateAuthority = certificateAuthority;
   }
 
   /** Starts one combined broker+controller node. */
@@ -97,6 +103,7 @@ final class Deployment implements AutoCloseable {
     KafkaLogLevels.apply(settings.verbose());
     long startNanos = System.nanoTime();
     var dataDir = DataDir.prepare(settings.dataDir());
+    var tls = settings.security().tls() ? Tls.generate() : null;
     boolean started = false;
     try {
       var plan = layout.nodes(dataDir.path());
@@ -106,7 +113,7 @@ final class Deployment implements AutoCloseable {
               .findFirst()
               .orElseGet(() -> Uuid.randomUuid().toString());
       for (int attempt = 1; ; attempt++) {
-        var deployment = prepare(dataDir, clusterId, plan, settings);
+        var deployment = prepare(dataDir, clusterId, plan, settings, tls);
         boolean running = false;
         try {
           deployment.startNodes();
@@ -139,7 +146,7 @@ final class Deployment implements AutoCloseable {
 
   /** A deployment of the planned nodes on concrete ports, configured and formatted. */
   private static Deployment prepare(
-      DataDir dataDir, String clusterId, List<NodeSpec> plan, Settings settings) {
+      DataDir dataDir, String clusterId, List<NodeSpec> plan, Settings settings, Tls tls) {
     var nodes = new ArrayList<NodeSpec>();
     int brokerIndex = 0;
     for (var spec : plan) {
@@ -151,7 +158,7 @@ final class Deployment implements AutoCloseable {
         if (settings.port() != 0) {
           Ports.requireFree(brokerPort);
         }
-        if (settings.saslPlain() != null) {
+        if (settings.security().separateClientListener()) {
           internalPort = Ports.freeExcept(brokerPort);
         }
       }
@@ -169,7 +176,11 @@ final class Deployment implements AutoCloseable {
     KafkaNode controllerNode = null;
     var brokerNodes = new ArrayList<KafkaNode>();
     for (var spec : nodes) {
-      var node = new KafkaNode(spec, spec.properties(voters, brokerCount, settings));
+      var node =
+          new KafkaNode(
+              spec,
+              spec.properties(
+                  voters, brokerCount, settings, tls == null ? null : tls.serverCertificate()));
       node.prepare(clusterId);
       if (spec.role() == Role.CONTROLLER) {
         controllerNode = node;
@@ -177,7 +188,22 @@ final class Deployment implements AutoCloseable {
         brokerNodes.add(node);
       }
     }
-    return new Deployment(dataDir, clusterId, controllerNode, brokerNodes, settings.saslPlain());
+    return new Deployment(
+        dataDir,
+        clusterId,
+        controllerNode,
+        brokerNodes,
+        settings.security(),
+        tls == null ? null : tls.authority());
+  }
+
+  /** The CA that signs the client listener's certificate, and that certificate. */
+  private record Tls(
+      CertificateAuthority authority, CertificateAuthority.ServerCertificate serverCertificate) {
+    static Tls generate() {
+      var authority = CertificateAuthority.generate();
+      return new Tls(authority, authority.issueServerCertificate());
+    }
   }
 
   private void startNodes() {
@@ -187,6 +213,9 @@ final class Deployment implements AutoCloseable {
     inParallel(brokers, KafkaNode::start);
     if (brokers.size() > 1) {
       admin().awaitBrokers(brokers.size());
+    }
+    if (security.saslScram() != null) {
+      admin().createScramUsers(security.saslScram().users(), SaslScram.ITERATIONS);
     }
   }
 
@@ -213,18 +242,77 @@ final class Deployment implements AutoCloseable {
   }
 
   /**
-   * What a client sets to authenticate as {@code user} on the SASL/PLAIN client listener.
+   * What a client sets to authenticate as {@code user} with SASL/PLAIN on the client listener.
    *
-   * @throws IllegalStateException when the client listener does not use SASL
+   * @throws IllegalStateException when the client listener does not accept SASL/PLAIN
    */
   Map<String, String> clientSaslConfig(String user, String password) {
-    if (saslPlain == null) {
-      throw new IllegalStateException(
-          "Kafka at "
-              + bootstrapServers
-              + " has a plaintext client listener; start it with saslPlain(users) for SASL");
+    if (security.saslPlain() == null) {
+      throw notConfigured("SASL/PLAIN", "saslPlain(users)");
     }
-    return SaslPlain.clientConfig(user, password);
+    return clientConfig(SaslPlain.clientConfig(user, password));
+  }
+
+  /**
+   * What a client sets to authenticate as {@code user} with SASL/SCRAM-SHA-512.
+   *
+   * @throws IllegalStateException when the client listener does not accept SASL/SCRAM
+   */
+  Map<String, String> clientScramConfig(String user, String password) {
+    if (security.saslScram() == null) {
+      throw notConfigured("SASL/SCRAM", "saslScram(users)");
+    }
+    return clientConfig(SaslScram.clientConfig(user, password));
+  }
+
+  /**
+   * What a client sets to trust the client listener's certificate.
+   *
+   * @throws IllegalStateException when the client listener does not use TLS
+   */
+  Map<String, String> clientTlsConfig() {
+    if (certificateAuthority == null) {
+      throw notConfigured("TLS", "tls()");
+    }
+    return clientConfig(Map.of());
+  }
+
+  /** {@code sasl} with the client listener's security protocol, and its CA when it uses TLS. */
+  private Map<String, String> clientConfig(Map<String, String> sasl) {
+    var config = new LinkedHashMap<>(sasl);
+    config.put("security.protocol", security.protocol());
+    if (certificateAuthority != null) {
+      config.put("ssl.truststore.type", "PEM");
+      config.put("ssl.truststore.certificates", certificateAuthority.certificatePem());
+    }
+    return Map.copyOf(config);
+  }
+
+  private IllegalStateException notConfigured(String what, String option) {
+    return new IllegalStateException(
+        "Kafka at "
+            + bootstrapServers
+            + " has a "
+            + switch (security.protocol()) {
+              case "SSL" -> "TLS";
+              case "SASL_PLAINTEXT" -> "SASL";
+              case "SASL_SSL" -> "SASL over TLS";
+              default -> "plaintext";
+            }
+            + " client listener without "
+            + what
+            + "; start it with "
+            + option);
+  }
+
+  /** The CA that signed the client listener's certificate, or null without TLS. */
+  CertificateAuthority certificateAuthority() {
+    return certificateAuthority;
+  }
+
+  synchronized void createAcls(Collection<AclBinding> acls) {
+    requireOpen();
+    admin().createAcls(acls);
   }
 
   String clusterId() {

@@ -1,7 +1,10 @@
 package io.gregor.embedded;
 
 import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.utils.internals.AppInfoParser;
 
 /**
@@ -24,16 +27,26 @@ import org.apache.kafka.common.utils.internals.AppInfoParser;
  * setting. Kafka's own loggers are set to WARN when Logback is the SLF4J backend (unless the
  * application configured them), INFO with {@link Builder#verbose(boolean)}.
  *
- * <p>{@link Builder#saslPlain(Map)} makes clients authenticate with SASL/PLAIN, for testing how a
- * client handles a wrong password:
+ * <p>The builder can also secure the client listener, for testing how a client handles a wrong
+ * password, an untrusted certificate or a refused topic: {@link Builder#tls()} (a CA and a
+ * certificate generated at start), {@link Builder#saslScram(Map)} and {@link
+ * Builder#saslPlain(Map)} (users who may authenticate), and {@link Builder#authorizer(String...)}
+ * (Kafka's {@code StandardAuthorizer}; add ACLs with {@link #createAcls}). They combine: TLS and
+ * SCRAM make a {@code SASL_SSL} listener. The {@code client...Config} methods give a client's
+ * settings:
  *
  * <pre>{@code
- * try (var kafka = EmbeddedKafka.builder().saslPlain(Map.of("alice", "alice-secret")).start()) {
- *   var config = new HashMap<String, Object>(kafka.clientSaslConfig("alice", "alice-secret"));
+ * try (var kafka =
+ *     EmbeddedKafka.builder().tls().saslScram(Map.of("alice", "alice-secret")).start()) {
+ *   var config = new HashMap<String, Object>(kafka.clientScramConfig("alice", "alice-secret"));
  *   config.put("bootstrap.servers", kafka.bootstrapServers());
  *   ...
  * }
  * }</pre>
+ *
+ * <p>For testing clients, not for security: the broker keeps a plaintext listener on another
+ * 127.0.0.1 port for its own traffic (inter-broker requests, {@link #createTopic}, {@link
+ * #createAcls}), which clients of {@link #bootstrapServers()} never see.
  *
  * <p>A fatal fault inside the broker does not halt the JVM, as it would in a standalone broker:
  * Kafka logs it and the failing broker thread stops with an exception.
@@ -68,8 +81,9 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   /**
-   * Where clients connect: {@code 127.0.0.1:<port>}. With {@link Builder#saslPlain(Map)}, a client
-   * there must authenticate: see {@link #clientSaslConfig(String, String)}.
+   * Where clients connect: {@code 127.0.0.1:<port>}. When the builder secured the client listener,
+   * a client there needs the settings of {@link #clientTlsConfig()}, {@link
+   * #clientScramConfig(String, String)} or {@link #clientSaslConfig(String, String)}.
    */
   public String bootstrapServers() {
     return deployment.bootstrapServers();
@@ -77,10 +91,11 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /**
    * The client settings that authenticate as {@code user} with {@code password} on a broker started
-   * with {@link Builder#saslPlain(Map)}: {@code security.protocol=SASL_PLAINTEXT}, {@code
-   * sasl.mechanism=PLAIN} and {@code sasl.jaas.config}. Add {@code bootstrap.servers} and pass them
-   * to any Kafka client. The user and password need not be known to the broker: a client with wrong
-   * ones fails with Kafka's {@code SaslAuthenticationException}.
+   * with {@link Builder#saslPlain(Map)}: {@code security.protocol} ({@code SASL_PLAINTEXT}, or
+   * {@code SASL_SSL} with {@link Builder#tls()}, then with the settings of {@link
+   * #clientTlsConfig()} too), {@code sasl.mechanism=PLAIN} and {@code sasl.jaas.config}. Add {@code
+   * bootstrap.servers} and pass them to any Kafka client. The user and password need not be known
+   * to the broker: a client with wrong ones fails with Kafka's {@code SaslAuthenticationException}.
    *
    * @throws IllegalStateException when the broker was not started with {@link
    *     Builder#saslPlain(Map)}
@@ -89,6 +104,51 @@ public final class EmbeddedKafka implements AutoCloseable {
    */
   public Map<String, String> clientSaslConfig(String user, String password) {
     return deployment.clientSaslConfig(user, password);
+  }
+
+  /**
+   * The client settings that authenticate as {@code user} with {@code password} on a broker started
+   * with {@link Builder#saslScram(Map)}: {@code security.protocol} ({@code SASL_PLAINTEXT}, or
+   * {@code SASL_SSL} with {@link Builder#tls()}, then with the settings of {@link
+   * #clientTlsConfig()} too), {@code sasl.mechanism=SCRAM-SHA-512} and {@code sasl.jaas.config}.
+   * The user and password need not be known to the broker: a client with wrong ones fails with
+   * Kafka's {@code SaslAuthenticationException}.
+   *
+   * @throws IllegalStateException when the broker was not started with {@link
+   *     Builder#saslScram(Map)}
+   * @throws IllegalArgumentException when the user name or password is not one {@link
+   *     Builder#saslScram(Map)} allows
+   */
+  public Map<String, String> clientScramConfig(String user, String password) {
+    return deployment.clientScramConfig(user, password);
+  }
+
+  /**
+   * The client settings that trust the broker's certificate, on a broker started with {@link
+   * Builder#tls()}: {@code security.protocol} ({@code SSL}, or {@code SASL_SSL} when clients must
+   * also authenticate, which {@link #clientScramConfig} and {@link #clientSaslConfig} then add),
+   * {@code ssl.truststore.type=PEM} and {@code ssl.truststore.certificates}, the generated CA's
+   * certificate. Host name verification stays on: the certificate names 127.0.0.1 and localhost. To
+   * test a client that does not trust the broker, replace {@code ssl.truststore.certificates} with
+   * {@code CertificateAuthority.generate().certificatePem()}.
+   *
+   * @throws IllegalStateException when the broker was not started with {@link Builder#tls()}
+   */
+  public Map<String, String> clientTlsConfig() {
+    return deployment.clientTlsConfig();
+  }
+
+  /**
+   * Creates ACLs, through the broker's own super-user connection, and returns when the broker
+   * enforces them. For a broker started with {@link Builder#authorizer(String...)} (or with an
+   * authorizer configured by {@link Builder#brokerConfig}); principals of SASL users are {@code
+   * User:<name>}, of clients that do not authenticate {@code User:ANONYMOUS}.
+   *
+   * @throws EmbeddedKafkaException when Kafka refuses them, for example when the broker has no
+   *     authorizer
+   */
+  public void createAcls(Collection<AclBinding> acls) {
+    deployment.createAcls(List.copyOf(acls));
   }
 
   /** The KRaft cluster id, kept in the data directory. */
@@ -103,8 +163,8 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /**
    * Creates a topic with replication factor 1 and returns when it is usable: every partition has a
-   * leader and answers offset requests, so a producer can start right away. Works with {@link
-   * Builder#saslPlain(Map)} too: the broker's own admin client needs no credentials.
+   * leader and answers offset requests, so a producer can start right away. Works on a secured
+   * broker too: the broker's own admin client needs no credentials and is a super user.
    *
    * @throws EmbeddedKafkaException when Kafka refuses the topic (for example, it exists)
    * @throws IllegalArgumentException when {@code partitions} is less than 1
@@ -201,12 +261,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     /**
      * Makes the client listener require SASL/PLAIN, with these users (name to password) and no
      * others; {@link EmbeddedKafka#clientSaslConfig(String, String)} gives a client's settings.
-     * Without it (the default) clients connect in plaintext, unauthenticated.
+     * Without it (the default) clients connect unauthenticated. Combines with {@link
+     * #saslScram(Map)} (the listener then accepts both mechanisms) and {@link #tls()}.
      *
-     * <p>For testing authentication, not for security: the broker keeps a plaintext listener on
-     * another 127.0.0.1 port for its own traffic (inter-broker requests and {@link
-     * EmbeddedKafka#createTopic}), which clients of {@link EmbeddedKafka#bootstrapServers()} never
-     * see; and SASL/PLAIN over plaintext sends the password in clear.
+     * <p>For testing authentication, not for security: see {@link EmbeddedKafka}; and SASL/PLAIN
+     * without {@link #tls()} sends the password in clear.
      *
      * @param users user name to password; names are letters, digits and {@code . _ @ -}; passwords
      *     are non-empty, without control characters
@@ -215,6 +274,49 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     public Builder saslPlain(Map<String, String> users) {
       settings = settings.withSaslPlain(users);
+      return this;
+    }
+
+    /**
+     * Makes the client listener require SASL/SCRAM-SHA-512, with these users (name to password);
+     * {@link EmbeddedKafka#clientScramConfig(String, String)} gives a client's settings. The
+     * credentials are created with Kafka's admin API before {@link #start()} returns. Combines with
+     * {@link #tls()} (then the listener is {@code SASL_SSL}) and {@link #saslPlain(Map)}.
+     *
+     * @param users user name to password; names are letters, digits and {@code . _ @ -}; passwords
+     *     are non-empty, without control characters
+     * @throws IllegalArgumentException when {@code users} is null or empty, or a name or password
+     *     is not allowed
+     */
+    public Builder saslScram(Map<String, String> users) {
+      settings = settings.withSaslScram(users);
+      return this;
+    }
+
+    /**
+     * Makes the client listener use TLS (the {@code SSL} protocol, or {@code SASL_SSL} with SASL).
+     * At start the broker generates a CA and a certificate for 127.0.0.1 and localhost signed by it
+     * (EC P-256, valid for a day, in memory and in the broker's configuration file in its data
+     * directory; nothing is shipped); {@link EmbeddedKafka#clientTlsConfig()} gives the settings
+     * that trust that CA. Clients do not present certificates ({@code ssl.client.auth=none}).
+     */
+    public Builder tls() {
+      settings = settings.withTls();
+      return this;
+    }
+
+    /**
+     * Runs Kafka's {@code StandardAuthorizer}: clients may do only what ACLs allow ({@code
+     * allow.everyone.if.no.acl.found=false}; {@link #brokerConfig} can change it), and {@code
+     * superUsers} (SASL user names) everything. The broker's own traffic is a super user too, so
+     * {@link EmbeddedKafka#createTopic} and {@link EmbeddedKafka#createAcls} keep working. Add ACLs
+     * with {@link EmbeddedKafka#createAcls}.
+     *
+     * @param superUsers names of users allowed everything, without the {@code User:} prefix
+     * @throws IllegalArgumentException when a name is not letters, digits and {@code . _ @ -}
+     */
+    public Builder authorizer(String... superUsers) {
+      settings = settings.withAuthorizer(superUsers);
       return this;
     }
 

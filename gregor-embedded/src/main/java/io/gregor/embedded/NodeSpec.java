@@ -1,5 +1,6 @@
 package io.gregor.embedded;
 
+import io.gregor.embedded.internal.InternalPrincipalBuilder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,15 +11,17 @@ import java.util.Properties;
  * One Kafka node of an embedded deployment: its id, what it does, where it listens and where it
  * keeps its data. {@link #properties} turns it into the node's server configuration.
  *
- * <p>A broker's client listener is {@value #PLAINTEXT_LISTENER}, or {@value #SASL_LISTENER} when
- * the settings ask for SASL/PLAIN; then a {@value #PLAINTEXT_LISTENER} listener on its own port
- * still carries inter-broker traffic and the deployment's admin client, so that neither needs
- * credentials. Controllers always listen on {@value #CONTROLLER_LISTENER}, in plaintext.
+ * <p>A broker's client listener is {@value #PLAINTEXT_LISTENER}, or {@value #CLIENT_LISTENER} when
+ * the settings ask for TLS, SASL or an authorizer (see {@link ClientSecurity}); then a {@value
+ * #PLAINTEXT_LISTENER} listener on its own port still carries inter-broker traffic and the
+ * deployment's admin client, so that neither needs credentials. Controllers always listen on
+ * {@value #CONTROLLER_LISTENER}, in plaintext.
  *
  * @param nodeId the KRaft node id
  * @param role broker, controller or both
  * @param brokerPort the client listener's port (unused for a controller)
- * @param internalPort the plaintext listener's port when the client listener is SASL, else 0
+ * @param internalPort the plaintext listener's port when clients have a listener of their own, else
+ *     0
  * @param controllerPort the controller listener's port (unused for a broker)
  * @param dir the node's own directory: its configuration file and its log directory
  */
@@ -27,7 +30,7 @@ record NodeSpec(
 
   static final String HOST = "127.0.0.1";
   static final String PLAINTEXT_LISTENER = "PLAINTEXT";
-  static final String SASL_LISTENER = "SASL";
+  static final String CLIENT_LISTENER = "CLIENT";
   static final String CONTROLLER_LISTENER = "CONTROLLER";
 
   /** What a node runs. */
@@ -79,17 +82,23 @@ record NodeSpec(
    * @param voters the controller quorum, {@code id@host:port,...}
    * @param brokers how many brokers the deployment has (sizes internal topics)
    * @param settings the user's choices; {@link Settings#brokerConfig()} is applied last
+   * @param certificate the client listener's TLS certificate, or {@code null} without TLS
    */
-  Properties properties(String voters, int brokers, Settings settings) {
+  Properties properties(
+      String voters,
+      int brokers,
+      Settings settings,
+      CertificateAuthority.ServerCertificate certificate) {
     int replicas = Math.min(3, brokers);
     int minIsr = Math.min(2, brokers);
+    var security = settings.security();
     var props = new Properties();
     props.setProperty("node.id", Integer.toString(nodeId));
     props.setProperty("process.roles", role.processRoles);
     props.setProperty("listeners", String.join(",", listeners()));
     props.setProperty(
         "listener.security.protocol.map",
-        (saslClients() ? SASL_LISTENER + ":SASL_PLAINTEXT," : "")
+        (separateClientListener() ? CLIENT_LISTENER + ":" + security.protocol() + "," : "")
             + PLAINTEXT_LISTENER
             + ":PLAINTEXT,"
             + CONTROLLER_LISTENER
@@ -100,12 +109,20 @@ record NodeSpec(
     if (role.isBroker()) {
       props.setProperty("advertised.listeners", String.join(",", brokerListeners()));
       props.setProperty("inter.broker.listener.name", PLAINTEXT_LISTENER);
-      if (saslClients()) {
-        var prefix = "listener.name." + SASL_LISTENER.toLowerCase(Locale.ROOT) + ".";
-        props.setProperty("sasl.enabled.mechanisms", SaslPlain.MECHANISM);
-        props.setProperty(
-            prefix + "plain.sasl.jaas.config", settings.saslPlain().brokerJaasConfig());
+      if (separateClientListener()) {
+        clientListener(props, security, certificate);
       }
+    }
+    if (security.authorizer()) {
+      // The broker's own listeners are a super user; clients are what their credentials say.
+      for (var listener : List.of(PLAINTEXT_LISTENER, CONTROLLER_LISTENER)) {
+        props.setProperty(
+            listenerPrefix(listener) + "principal.builder.class",
+            InternalPrincipalBuilder.class.getName());
+      }
+      props.setProperty("authorizer.class.name", ClientSecurity.AUTHORIZER);
+      props.setProperty("super.users", security.superUsersConfig());
+      props.setProperty("allow.everyone.if.no.acl.found", "false");
     }
     props.setProperty("auto.create.topics.enable", "true");
     if (role.isController()) {
@@ -133,8 +150,39 @@ record NodeSpec(
     return props;
   }
 
-  /** Whether clients must authenticate with SASL/PLAIN (the deployment gave an internal port). */
-  private boolean saslClients() {
+  /** The client listener's TLS and SASL settings. */
+  private static void clientListener(
+      Properties props,
+      ClientSecurity security,
+      CertificateAuthority.ServerCertificate certificate) {
+    var prefix = listenerPrefix(CLIENT_LISTENER);
+    if (security.sasl()) {
+      props.setProperty("sasl.enabled.mechanisms", String.join(",", security.mechanisms()));
+      props.setProperty(
+          prefix + "sasl.enabled.mechanisms", String.join(",", security.mechanisms()));
+    }
+    if (security.saslPlain() != null) {
+      props.setProperty(prefix + "plain.sasl.jaas.config", security.saslPlain().brokerJaasConfig());
+    }
+    if (security.saslScram() != null) {
+      props.setProperty(
+          prefix + SaslScram.MECHANISM.toLowerCase(Locale.ROOT) + ".sasl.jaas.config",
+          SaslScram.BROKER_JAAS_CONFIG);
+    }
+    if (security.tls()) {
+      props.setProperty(prefix + "ssl.keystore.type", "PEM");
+      props.setProperty(prefix + "ssl.keystore.certificate.chain", certificate.chainPem());
+      props.setProperty(prefix + "ssl.keystore.key", certificate.keyPem());
+      props.setProperty(prefix + "ssl.client.auth", "none");
+    }
+  }
+
+  private static String listenerPrefix(String listener) {
+    return "listener.name." + listener.toLowerCase(Locale.ROOT) + ".";
+  }
+
+  /** Whether clients have a listener of their own (the deployment gave an internal port). */
+  private boolean separateClientListener() {
     return role.isBroker() && internalPort != 0;
   }
 
@@ -149,12 +197,12 @@ record NodeSpec(
     return listeners;
   }
 
-  /** The client listener, and the internal plaintext one if the client listener is SASL. */
+  /** The client listener, and the internal plaintext one if clients have their own. */
   private List<String> brokerListeners() {
-    if (!saslClients()) {
+    if (!separateClientListener()) {
       return List.of(PLAINTEXT_LISTENER + "://" + address());
     }
     return List.of(
-        SASL_LISTENER + "://" + address(), PLAINTEXT_LISTENER + "://" + internalAddress());
+        CLIENT_LISTENER + "://" + address(), PLAINTEXT_LISTENER + "://" + internalAddress());
   }
 }

@@ -77,7 +77,7 @@ record SaslPlain(Map<String, String> users) {
             + ";");
   }
 
-  private static void requireUser(String user) {
+  static void requireUser(String user) {
     if (user == null || !USER.matcher(user).matches()) {
       throw new IllegalArgumentException(
           "SASL user name must be letters, digits and . _ @ -, was "
@@ -85,7 +85,7 @@ record SaslPlain(Map<String, String> users) {
     }
   }
 
-  private static void requirePassword(String user, String password) {
+  static void requirePassword(String user, String password) {
     if (password == null || password.isEmpty()) {
       throw new IllegalArgumentException(
           "the password of SASL user " + user + " must not be null or empty");
@@ -97,7 +97,7 @@ record SaslPlain(Map<String, String> users) {
   }
 
   /** A JAAS option value: double-quoted, with {@code \} and {@code "} escaped. */
-  private static String quoted(String value) {
+  static String quoted(String value) {
     return '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
   }
 

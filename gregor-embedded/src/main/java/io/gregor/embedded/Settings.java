@@ -14,8 +14,7 @@ import java.util.Set;
  * @param numPartitions the partitions of auto-created topics
  * @param brokerConfig extra broker settings, applied last
  * @param verbose Kafka's loggers at INFO instead of WARN
- * @param saslPlain the users of a client listener that requires SASL/PLAIN, or {@code null} for a
- *     plaintext client listener
+ * @param security how the client listener protects itself: TLS, SASL users, an authorizer
  */
 record Settings(
     int port,
@@ -23,7 +22,7 @@ record Settings(
     int numPartitions,
     Map<String, String> brokerConfig,
     boolean verbose,
-    SaslPlain saslPlain) {
+    ClientSecurity security) {
 
   /** Settings that Gregor derives from the node layout; overriding them would break the node. */
   static final Set<String> RESERVED =
@@ -42,7 +41,7 @@ record Settings(
           "log.dirs",
           "metadata.log.dir");
 
-  static final Settings DEFAULTS = new Settings(0, null, 1, Map.of(), false, null);
+  static final Settings DEFAULTS = new Settings(0, null, 1, Map.of(), false, ClientSecurity.NONE);
 
   Settings {
     brokerConfig = Map.copyOf(brokerConfig);
@@ -52,21 +51,21 @@ record Settings(
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0 (any free port) to 65535, was " + port);
     }
-    return new Settings(port, dataDir, numPartitions, brokerConfig, verbose, saslPlain);
+    return new Settings(port, dataDir, numPartitions, brokerConfig, verbose, security);
   }
 
   Settings withDataDir(Path dataDir) {
     if (dataDir == null) {
       throw new IllegalArgumentException("dataDir must not be null");
     }
-    return new Settings(port, dataDir, numPartitions, brokerConfig, verbose, saslPlain);
+    return new Settings(port, dataDir, numPartitions, brokerConfig, verbose, security);
   }
 
   Settings withNumPartitions(int numPartitions) {
     if (numPartitions < 1) {
       throw new IllegalArgumentException("numPartitions must be at least 1, was " + numPartitions);
     }
-    return new Settings(port, dataDir, numPartitions, brokerConfig, verbose, saslPlain);
+    return new Settings(port, dataDir, numPartitions, brokerConfig, verbose, security);
   }
 
   Settings withBrokerConfig(String key, String value) {
@@ -84,11 +83,11 @@ record Settings(
     }
     var copy = new LinkedHashMap<>(brokerConfig);
     copy.put(key, value);
-    return new Settings(port, dataDir, numPartitions, copy, verbose, saslPlain);
+    return new Settings(port, dataDir, numPartitions, copy, verbose, security);
   }
 
   Settings withVerbose(boolean verbose) {
-    return new Settings(port, dataDir, numPartitions, brokerConfig, verbose, saslPlain);
+    return new Settings(port, dataDir, numPartitions, brokerConfig, verbose, security);
   }
 
   /**
@@ -96,6 +95,35 @@ record Settings(
    *     not allowed (see {@link SaslPlain})
    */
   Settings withSaslPlain(Map<String, String> users) {
-    return new Settings(port, dataDir, numPartitions, brokerConfig, verbose, new SaslPlain(users));
+    return withSecurity(security.withSaslPlain(new SaslPlain(users)));
+  }
+
+  /**
+   * @throws IllegalArgumentException when {@code users} is null or empty, or a name or password is
+   *     not allowed (see {@link SaslPlain})
+   */
+  Settings withSaslScram(Map<String, String> users) {
+    return withSecurity(security.withSaslScram(new SaslScram(users)));
+  }
+
+  Settings withTls() {
+    return withSecurity(security.withTls());
+  }
+
+  /**
+   * @throws IllegalArgumentException when a super user's name is not a valid SASL user name
+   */
+  Settings withAuthorizer(String... superUsers) {
+    if (superUsers == null) {
+      throw new IllegalArgumentException("superUsers must not be null");
+    }
+    for (var user : superUsers) {
+      SaslPlain.requireUser(user);
+    }
+    return withSecurity(security.withAuthorizer(Set.copyOf(java.util.Arrays.asList(superUsers))));
+  }
+
+  private Settings withSecurity(ClientSecurity security) {
+    return new Settings(port, dataDir, numPartitions, brokerConfig, verbose, security);
   }
 }

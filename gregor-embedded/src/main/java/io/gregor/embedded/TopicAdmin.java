@@ -1,6 +1,7 @@
 package io.gregor.embedded;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,9 +14,15 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.errors.RetriableException;
 
 /**
@@ -97,6 +104,56 @@ final class TopicAdmin implements AutoCloseable {
         () -> {
           var nodes = await("describe cluster", admin.describeCluster().nodes());
           return nodes.size() >= brokers ? Optional.of(nodes) : Optional.empty();
+        });
+  }
+
+  /**
+   * Creates (or updates) SCRAM-SHA-512 credentials and returns when the broker knows them all, so
+   * that a client can authenticate right away.
+   *
+   * @throws EmbeddedKafkaException when Kafka refuses them or they do not arrive in time
+   */
+  void createScramUsers(Map<String, String> users, int iterations) {
+    var info = new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, iterations);
+    List<UserScramCredentialAlteration> upserts =
+        users.entrySet().stream()
+            .<UserScramCredentialAlteration>map(
+                user -> new UserScramCredentialUpsertion(user.getKey(), info, user.getValue()))
+            .toList();
+    try {
+      await("create SCRAM users " + users.keySet(), admin.alterUserScramCredentials(upserts).all());
+    } catch (Retry retry) {
+      throw new EmbeddedKafkaException(
+          "cannot create SCRAM users " + users.keySet() + ": " + retry.getMessage(),
+          retry.getCause());
+    }
+    poll(
+        "SCRAM users " + users.keySet() + " to be known",
+        () -> {
+          var known =
+              await("describe SCRAM users", admin.describeUserScramCredentials().all()).keySet();
+          return known.containsAll(users.keySet()) ? Optional.of(known) : Optional.empty();
+        });
+  }
+
+  /**
+   * Creates ACLs and returns when the broker enforces them all.
+   *
+   * @throws EmbeddedKafkaException when Kafka refuses them (for example, the broker has no
+   *     authorizer) or they do not arrive in time
+   */
+  void createAcls(Collection<AclBinding> acls) {
+    try {
+      await("create ACLs " + acls, admin.createAcls(acls).all());
+    } catch (Retry retry) {
+      throw new EmbeddedKafkaException(
+          "cannot create ACLs " + acls + ": " + retry.getMessage(), retry.getCause());
+    }
+    poll(
+        "ACLs " + acls + " to be enforced",
+        () -> {
+          var known = await("describe ACLs", admin.describeAcls(AclBindingFilter.ANY).values());
+          return known.containsAll(acls) ? Optional.of(known) : Optional.empty();
         });
   }
 

@@ -227,6 +227,8 @@ public record ConsumerSettings<K, V, T>(
         + closeTimeout
         + ", transducer="
         + transducer
+        + ", closeFailsOnUnreadErrors="
+        + closeFailsOnUnreadErrors
         + "]";
   }
 

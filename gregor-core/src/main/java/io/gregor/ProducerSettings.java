@@ -248,6 +248,8 @@ public record ProducerSettings<I, K, V>(
         + closeTimeout
         + ", transducer="
         + transducer
+        + ", closeFailsOnUnreadErrors="
+        + closeFailsOnUnreadErrors
         + "]";
   }
 

@@ -519,11 +519,7 @@ final class LivenessRun {
     boolean close = operation instanceof Operation.Close;
     boolean mayWait = mayWaitForReader() && !close; // close() needs no reader
     Duration bound = close ? closeBound() : mayWait ? PARK_AFTER : bound();
-    boolean requestsClose =
-        close
-            || action instanceof Step.InputDone
-            || (action instanceof Step.ControlDone && script.setup() instanceof ProducerSetup);
-    if (requestsClose) {
+    if (close) {
       closeRequested(number, action);
     }
     return switch (action) {
@@ -557,22 +553,20 @@ final class LivenessRun {
             mayWait,
             outcome -> judgeCall(step, operation, outcome));
       }
-      case Step.ControlDone() ->
-          settle(
-              step,
-              start,
-              bound,
-              attempt("control-done", () -> client.control().doneOrClosed(), bound),
-              mayWait,
-              outcome -> judgeDone(step, outcome));
-      case Step.InputDone() ->
-          settle(
-              step,
-              start,
-              bound,
-              attempt("input-done", () -> client.input().doneOrClosed(), bound),
-              mayWait,
-              outcome -> judgeDone(step, outcome));
+      case Step.ControlDone() -> {
+        Outcome outcome = attempt("control-done", () -> client.control().doneOrClosed(), bound);
+        if (script.setup() instanceof ProducerSetup && finishedIt(outcome)) {
+          closeRequested(number, action);
+        }
+        yield settle(step, start, bound, outcome, mayWait, ended -> judgeDone(step, ended));
+      }
+      case Step.InputDone() -> {
+        Outcome outcome = attempt("input-done", () -> client.input().doneOrClosed(), bound);
+        if (finishedIt(outcome)) {
+          closeRequested(number, action);
+        }
+        yield settle(step, start, bound, outcome, mayWait, ended -> judgeDone(step, ended));
+      }
       case Step.OutputDone() -> {
         outputDone = true;
         yield settle(
@@ -590,6 +584,15 @@ final class LivenessRun {
         yield true;
       }
     };
+  }
+
+  /**
+   * Whether finishing a channel was this step's doing, and so a request to close: not when the
+   * channel was already finished (the client closing, or a producer whose transducer stopped).
+   */
+  private static boolean finishedIt(Outcome outcome) {
+    return !(outcome instanceof Outcome.Returned(Object value) && value instanceof ChannelClosed)
+        && !(outcome instanceof Outcome.Threw);
   }
 
   /**

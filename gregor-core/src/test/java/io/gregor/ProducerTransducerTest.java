@@ -110,6 +110,44 @@ class ProducerTransducerTest {
   }
 
   @Test
+  void take_stoppingAfterTheUserFinishedTheInput_stillCloses_becauseFinishingTheInputIsAClose(
+      EmbeddedKafka kafka, TestNames names) throws Exception {
+    // given: a transducer that wants 3 inputs, held up until the user has finished the input
+    String topic = names.topic();
+    kafka.createTopic(topic, 1);
+    var inputFinished = new java.util.concurrent.CountDownLatch(1);
+    Gatherer<Integer, ?, Message<String, String>> firstThree =
+        Transducers.<Integer, Integer>map(
+                i -> {
+                  try {
+                    inputFinished.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  return i;
+                })
+            .andThen(Transducers.take(3))
+            .andThen(Transducers.map(i -> Message.of(topic, String.valueOf(i))));
+    var producer = producer(kafka, firstThree);
+    for (int i = 0; i < 5; i++) {
+      producer.input().send(i);
+    }
+
+    // when: the user says "no more" before the transducer reaches its fourth input and stops
+    producer.input().done();
+    inputFinished.countDown();
+
+    // then: the producer closes by itself, in order, without close() being called
+    var events = Outputs.untilEof(producer.output());
+    assertThat(Outputs.data(events))
+        .extracting(sent -> sent.message().value())
+        .containsExactly("0", "1", "2");
+    assertThat(events.subList(events.size() - 2, events.size()))
+        .containsExactly(new Event.Result<>(new Operation.Close(), null), new Event.Eof<>());
+    producer.close();
+  }
+
+  @Test
   void transducerThrowingOnOneInput_reportsThatInputAndDeliversAllOthers(
       EmbeddedKafka kafka, TestNames names) throws Exception {
     // given: a transducer that fails on input 42 of 100

@@ -346,7 +346,8 @@ public final class SendLoop<I, K, V> {
   private void transducerStopped(Object in) {
     // Finish the intake first: once the user sees the event below, sending fails at once.
     state = State.INTAKE_STOPPED;
-    intake.doneOrClosed();
+    // Already finished: by the user, asking to close, before the loop reached the end of the input.
+    boolean closeRequested = intake.doneOrClosed() instanceof ChannelClosed;
     offerError(
         new Failure(
             ErrorKind.TRANSDUCER_STOPPED,
@@ -355,6 +356,10 @@ public final class SendLoop<I, K, V> {
             in));
     finishTransducer();
     reportNotSent("not sent: the transducer had stopped taking input", false);
+    if (closeRequested && state != State.CLOSED) {
+      log.debug("the input channel had been finished by the user; closing the producer");
+      close(null, true);
+    }
   }
 
   private void finishTransducer() {

@@ -70,6 +70,7 @@ public final class PollLoop<K, V, T> {
   private static final Duration BACKOFF = Duration.ofMillis(500);
   private static final int INTAKE_CAPACITY = 64;
   private static final Duration TOPIC_LOOKUP_TIMEOUT = Duration.ofMillis(500);
+  private static final Duration UNDISTURBED_POLL_MIN = Duration.ofMillis(500);
 
   private final ConsumerSettings<K, V, T> settings;
   private final LoopCore core;
@@ -109,6 +110,12 @@ public final class PollLoop<K, V, T> {
 
   private final MissingTopics missingTopics = new MissingTopics();
 
+  /** Whether the last poll was cut short by a wakeup: then the next one runs undisturbed. */
+  private boolean lastPollWoken;
+
+  /** How long a poll after a woken one runs without wakeups, at most: see {@link #poll()}. */
+  private final Duration undisturbedPoll;
+
   private final UnreadErrors unreadErrors = new UnreadErrors();
 
   /** How long the loop waits for the cluster's topics when it checks for missing ones. */
@@ -134,6 +141,13 @@ public final class PollLoop<K, V, T> {
         Duration.ofMillis(
             Long.parseLong(setting(kafka, ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000")));
     this.topicLookupTimeout = min(apiTimeout, TOPIC_LOOKUP_TIMEOUT);
+    // The coordinator lookup's backoff, a metadata round trip and a FindCoordinator round trip.
+    this.undisturbedPoll =
+        Duration.ofMillis(
+            Math.max(
+                UNDISTURBED_POLL_MIN.toMillis(),
+                Long.parseLong(setting(kafka, ConsumerConfig.RETRY_BACKOFF_MS_CONFIG, "100"))
+                    + 400));
     int maxPollRecords =
         Integer.parseInt(setting(kafka, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500"));
     this.hasGroup = kafka.get(ConsumerConfig.GROUP_ID_CONFIG) != null;
@@ -286,19 +300,30 @@ public final class PollLoop<K, V, T> {
     autoCommitIfDue();
   }
 
+  /**
+   * Polls Kafka, woken early when work arrives; but a poll right after one that was woken runs
+   * undisturbed for up to {@link #undisturbedPoll}. Kafka's classic consumer needs that: after a
+   * failed coordinator lookup it waits for a metadata update before it forgets the failure, and a
+   * wakeup ending that wait every time (operations arriving every few tens of milliseconds) kept
+   * the consumer out of its group for good. Operations wait at most that long.
+   */
   private ConsumerRecords<byte[], byte[]> poll() {
     if (!ops.hasPartitionsToPoll()) {
       idle(IDLE_POLL);
       return null;
     }
+    boolean undisturbed = lastPollWoken;
+    lastPollWoken = false;
     RuntimeException failure;
-    polling.set(true);
+    polling.set(!undisturbed);
     try {
-      if (hasWork()) {
+      if (!undisturbed && hasWork()) {
         return null; // it arrived just now: see to it first
       }
-      return consumer.poll(pollTimeout());
+      Duration timeout = pollTimeout();
+      return consumer.poll(undisturbed ? min(timeout, undisturbedPoll) : timeout);
     } catch (WakeupException e) {
+      lastPollWoken = true;
       return null;
     } catch (KafkaException | IllegalStateException e) {
       failure = e;

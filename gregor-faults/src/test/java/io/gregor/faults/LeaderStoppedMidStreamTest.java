@@ -29,7 +29,7 @@ class LeaderStoppedMidStreamTest {
   private static final int KEYS = 50;
   private static final int RECORDS = pick(6_000, 60_000);
   private static final int PER_SECOND = pick(400, 1_000);
-  private static final Duration STOP = pick(Duration.ofSeconds(4), Duration.ofSeconds(15));
+  private static final Duration STOP = pick(Duration.ofSeconds(6), Duration.ofSeconds(15));
   private static final Duration OUTAGE = pick(Duration.ofSeconds(5), Duration.ofSeconds(20));
   private static final Duration PATIENCE = pick(Duration.ofSeconds(90), Duration.ofSeconds(240));
 

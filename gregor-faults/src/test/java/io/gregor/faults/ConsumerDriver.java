@@ -10,12 +10,14 @@ import io.gregor.Received;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +40,7 @@ final class ConsumerDriver implements AutoCloseable {
   private final Thread reader;
   private final AtomicInteger read = new AtomicInteger();
   private final Set<String> ids = ConcurrentHashMap.newKeySet();
+  private final Map<TopicPartition, Long> nextToRead = new ConcurrentHashMap<>();
   private final List<Failure> errors = new CopyOnWriteArrayList<>();
   private final List<Event.Rebalance<?>> rebalances = new CopyOnWriteArrayList<>();
   private volatile CountDownLatch present = OPEN;
@@ -74,6 +77,7 @@ final class ConsumerDriver implements AutoCloseable {
             recorder.consumed(
                 record.value(), record.key(), record.partition(), record.offset(), name);
             ids.add(record.value());
+            nextToRead.merge(record.topicPartition(), record.offset() + 1, Math::max);
             read.incrementAndGet();
             long work = workNanos;
             if (work > 0) {
@@ -81,6 +85,7 @@ final class ConsumerDriver implements AutoCloseable {
             }
           }
           case Event.Rebalance<Received<String, String>> rebalance -> {
+            log.info("{}: {} {}", name, rebalance.kind(), rebalance.partitions());
             recorder.note(name + ": " + rebalance.kind() + " " + rebalance.partitions());
             rebalances.add(rebalance);
           }
@@ -128,6 +133,14 @@ final class ConsumerDriver implements AutoCloseable {
   /** Records read so far, counting redeliveries. */
   int read() {
     return read.get();
+  }
+
+  /**
+   * For each partition read from, the offset after the highest one read: what the consumer has
+   * fetched beyond it, the reader has not taken yet.
+   */
+  Map<TopicPartition, Long> nextToRead() {
+    return Map.copyOf(nextToRead);
   }
 
   /** Whether every one of {@code wanted} has been read. */

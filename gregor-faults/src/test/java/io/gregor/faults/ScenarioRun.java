@@ -39,6 +39,7 @@ final class ScenarioRun implements AutoCloseable {
           runnable -> Thread.ofPlatform().name("fault-schedule").daemon().unstarted(runnable));
   private final List<CompletableFuture<Void>> scheduled = new ArrayList<>();
   private final ConcurrentLinkedQueue<Throwable> faultFailures = new ConcurrentLinkedQueue<>();
+  private volatile boolean finished;
 
   private ScenarioRun(String scenario) {
     this.scenario = scenario;
@@ -105,6 +106,7 @@ final class ScenarioRun implements AutoCloseable {
    * beside it.
    */
   Report finish() {
+    finished = true;
     Duration time = recorder.now();
     History history = recorder.history();
     Report report = HistoryChecker.check(history);
@@ -122,9 +124,14 @@ final class ScenarioRun implements AutoCloseable {
         .replaceAll("^-|-$", "");
   }
 
+  /** Stops the faults; if the run did not finish (a failed wait), writes its history anyway. */
   @Override
   public void close() {
     faults.shutdownNow();
+    if (!finished) {
+      var file = ResultsFile.writeHistory(slug(), recorder.history());
+      log.warn("{}: did not finish; its history so far: {}", scenario, file);
+    }
   }
 
   /** A fault: anything that may throw. */

@@ -45,13 +45,19 @@ class BrokerRestartDuringProduceTest {
                   "consumer-1",
                   ScenarioClients.consumer(bootstrap, names.group(), names.topic()),
                   run.recorder())) {
+        consumer.awaitAssigned(PATIENCE);
+        var t0 = run.now();
         producer.send(names.topic(), 0, RECORDS, KEYS, PER_SECOND);
 
         // when: the broker goes down twice, each time for OUTAGE
-        run.at(FIRST_STOP, "stop broker 0", () -> cluster.stopBroker(0));
-        run.at(FIRST_STOP.plus(OUTAGE), "restart broker 0", () -> cluster.restartBroker(0));
-        run.at(SECOND_STOP, "stop broker 0 again", () -> cluster.stopBroker(0));
-        run.at(SECOND_STOP.plus(OUTAGE), "restart broker 0 again", () -> cluster.restartBroker(0));
+        run.at(t0.plus(FIRST_STOP), "stop broker 0", () -> cluster.stopBroker(0));
+        run.at(
+            t0.plus(FIRST_STOP).plus(OUTAGE), "restart broker 0", () -> cluster.restartBroker(0));
+        run.at(t0.plus(SECOND_STOP), "stop broker 0 again", () -> cluster.stopBroker(0));
+        run.at(
+            t0.plus(SECOND_STOP).plus(OUTAGE),
+            "restart broker 0 again",
+            () -> cluster.restartBroker(0));
         run.awaitFaults(PATIENCE);
         producer.awaitSent(PATIENCE);
         producer.awaitOutcomes(PATIENCE);

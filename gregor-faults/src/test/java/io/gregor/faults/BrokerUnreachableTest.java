@@ -58,16 +58,18 @@ class BrokerUnreachableTest {
               .withKafka("default.api.timeout.ms", (int) API_TIMEOUT.toMillis());
       try (var producer = new ProducerDriver("producer", producerSettings, run.recorder());
           var consumer = new ConsumerDriver("consumer-1", consumerSettings, run.recorder())) {
+        consumer.awaitAssigned(PATIENCE);
+        var t0 = run.now();
         producer.send(names.topic(), 0, RECORDS, KEYS, PER_SECOND);
 
         // when: the broker is down for OUTAGE, and both clients are called in the middle of it
         var callsDuringOutage = new CompletableFuture<List<String>>();
-        run.at(STOP, "stop broker 0", () -> cluster.stopBroker(0));
+        run.at(t0.plus(STOP), "stop broker 0", () -> cluster.stopBroker(0));
         run.at(
-            STOP.plus(OUTAGE.dividedBy(2)),
+            t0.plus(STOP).plus(OUTAGE.dividedBy(2)),
             "call both clients",
             () -> callsDuringOutage.complete(callBoth(producer, consumer)));
-        run.at(STOP.plus(OUTAGE), "restart broker 0", () -> cluster.restartBroker(0));
+        run.at(t0.plus(STOP).plus(OUTAGE), "restart broker 0", () -> cluster.restartBroker(0));
         run.awaitFaults(PATIENCE);
         producer.awaitSent(PATIENCE);
         producer.awaitOutcomes(PATIENCE);

@@ -6,6 +6,7 @@ import io.gregor.ConsumerSettings;
 import io.gregor.Event;
 import io.gregor.EventType;
 import io.gregor.Failure;
+import io.gregor.RebalanceKind;
 import io.gregor.Received;
 import java.time.Duration;
 import java.util.Collection;
@@ -128,6 +129,14 @@ final class ConsumerDriver implements AutoCloseable {
     workNanos = 0;
     recorder.note(name + ": the reader is fast");
     present.countDown();
+  }
+
+  /** Waits until the consumer has been assigned partitions; fails after {@code bound}. */
+  void awaitAssigned(Duration bound) {
+    Waits.until(
+        name + " assigned partitions",
+        bound,
+        () -> rebalances.stream().anyMatch(r -> r.kind() == RebalanceKind.ASSIGNED));
   }
 
   /** Records read so far, counting redeliveries. */

@@ -48,6 +48,8 @@ class LeaderStoppedMidStreamTest {
                   "consumer-1",
                   ScenarioClients.consumer(bootstrap, names.group(), names.topic()),
                   run.recorder())) {
+        consumer.awaitAssigned(PATIENCE);
+        var t0 = run.now();
         producer.send(names.topic(), 0, RECORDS, KEYS, PER_SECOND);
 
         // when: partition 0's leader stops mid-stream and restarts OUTAGE later
@@ -55,9 +57,12 @@ class LeaderStoppedMidStreamTest {
         int leader = partition.leader().id();
         run.note("partition " + partition.partition() + " is led by broker " + leader);
         var readAtRestart = new AtomicInteger();
-        run.at(STOP, "stop broker " + leader + ", the leader", () -> cluster.stopBroker(leader));
         run.at(
-            STOP.plus(OUTAGE),
+            t0.plus(STOP),
+            "stop broker " + leader + ", the leader",
+            () -> cluster.stopBroker(leader));
+        run.at(
+            t0.plus(STOP).plus(OUTAGE),
             "restart broker " + leader,
             () -> {
               readAtRestart.set(consumer.read());

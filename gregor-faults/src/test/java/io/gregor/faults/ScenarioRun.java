@@ -51,6 +51,11 @@ final class ScenarioRun implements AutoCloseable {
     return new ScenarioRun(scenario);
   }
 
+  /** The time since the run started: faults relative to a moment are at {@code now().plus(...)}. */
+  Duration now() {
+    return recorder.now();
+  }
+
   History.Recorder recorder() {
     return recorder;
   }

@@ -71,14 +71,16 @@ class SlowReaderAcrossRestartTest {
               new ProducerDriver("producer", ScenarioClients.producer(bootstrap), run.recorder());
           var consumer = new ConsumerDriver("consumer-1", consumerSettings, run.recorder());
           var sampler = new BufferSampler(consumer, SAMPLE_EVERY)) {
+        consumer.awaitAssigned(PATIENCE);
+        var t0 = run.now();
         producer.send(names.topic(), 0, RECORDS, KEYS, PER_SECOND);
 
         // when: the reader goes away, the broker restarts, the reader comes back slow, then fast
-        run.at(ABSENT, "the reader stops reading", consumer::absent);
-        run.at(STOP, "stop broker 0", () -> cluster.stopBroker(0));
-        run.at(STOP.plus(OUTAGE), "restart broker 0", () -> cluster.restartBroker(0));
-        run.at(SLOW, "the reader reads slowly", () -> consumer.slow(WORK_PER_RECORD));
-        run.at(FAST, "the reader reads normally", consumer::fast);
+        run.at(t0.plus(ABSENT), "the reader stops reading", consumer::absent);
+        run.at(t0.plus(STOP), "stop broker 0", () -> cluster.stopBroker(0));
+        run.at(t0.plus(STOP).plus(OUTAGE), "restart broker 0", () -> cluster.restartBroker(0));
+        run.at(t0.plus(SLOW), "the reader reads slowly", () -> consumer.slow(WORK_PER_RECORD));
+        run.at(t0.plus(FAST), "the reader reads normally", consumer::fast);
         run.awaitFaults(PATIENCE);
         producer.awaitSent(PATIENCE);
         producer.awaitOutcomes(PATIENCE);

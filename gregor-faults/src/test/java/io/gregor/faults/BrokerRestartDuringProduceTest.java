@@ -71,6 +71,9 @@ class BrokerRestartDuringProduceTest {
       // then
       var report = run.finish();
       assertThat(report.lost()).as("lost: %s", report).isEmpty();
+      assertThat(report.longestReadStall())
+          .as("longest read stall: %s", report)
+          .isLessThanOrEqualTo(OUTAGE.plus(ScenarioClients.SESSION_TIMEOUT));
       assertThat(report.writtenTwice()).as("written twice: %s", report).isEmpty();
       assertThat(report.acknowledged()).as("acknowledged: %s", report).isEqualTo(RECORDS);
       assertThat(report.unresolved()).as("unresolved: %s", report).isEmpty();

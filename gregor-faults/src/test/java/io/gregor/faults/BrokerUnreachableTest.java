@@ -98,6 +98,9 @@ class BrokerUnreachableTest {
       assertThat(report.unresolved()).as("without outcome: %s", report).isEmpty();
       assertThat(report.multipleOutcomes()).as("several outcomes: %s", report).isEmpty();
       assertThat(report.lost()).as("lost: %s", report).isEmpty();
+      assertThat(report.longestReadStall())
+          .as("longest read stall: %s", report)
+          .isLessThanOrEqualTo(OUTAGE.plus(ScenarioClients.SESSION_TIMEOUT));
       assertThat(report.acknowledged() + report.failed())
           .as("outcomes: %s", report)
           .isEqualTo(RECORDS);

@@ -5,9 +5,16 @@ import io.gregor.ConsumerSettings;
 import io.gregor.Message;
 import io.gregor.ProducerSettings;
 import io.gregor.Received;
+import java.time.Duration;
 
 /** The clients' settings the scenarios start from; each scenario adds what its fault needs. */
 final class ScenarioClients {
+  /**
+   * Kafka's default {@code session.timeout.ms}, which the scenarios keep: the issue's stall target
+   * is that no read stalls longer than this beyond the outage itself.
+   */
+  static final Duration SESSION_TIMEOUT = Duration.ofSeconds(45);
+
   private ScenarioClients() {}
 
   /** An idempotent producer with {@code acks=all}: ids as values, keys as keys. */

@@ -118,6 +118,9 @@ class SlowReaderAcrossRestartTest {
 
       var report = run.finish();
       assertThat(report.lost()).as("lost: %s", report).isEmpty();
+      assertThat(report.longestReadStall())
+          .as("longest read stall: %s", report)
+          .isLessThanOrEqualTo(SLOW.minus(ABSENT).plus(ScenarioClients.SESSION_TIMEOUT));
       assertThat(report.acknowledged()).as("acknowledged: %s", report).isEqualTo(RECORDS);
       assertThat(report.writtenTwice()).as("written twice: %s", report).isEmpty();
     }

@@ -75,6 +75,7 @@ class ConsumerKilledMidStreamTest {
       try (var producer =
               new ProducerDriver("producer", ScenarioClients.producer(bootstrap), run.recorder());
           var first = ConsumerProcess.start("child-1", run.recorder(), logFile(1), childArgs)) {
+        first.awaitAssigned(PATIENCE); // a JVM starting on a busy machine may take a while
         producer.send(names.topic(), 0, RECORDS, KEYS, PER_SECOND);
 
         // when: it has read some and committed some, it is killed
@@ -116,6 +117,9 @@ class ConsumerKilledMidStreamTest {
               + " records, "
               + reads.uncommitted().size()
               + " of them at or after the committed offsets (the bound on duplicates)");
+      run.note(
+          "the longest read stall of each partition: "
+              + PartitionStalls.of(run.recorder().history()));
       var report = run.finish();
       assertThat(report.lost()).as("lost: %s", report).isEmpty();
       assertThat(report.acknowledged()).as("acknowledged: %s", report).isEqualTo(RECORDS);

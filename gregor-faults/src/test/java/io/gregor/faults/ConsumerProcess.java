@@ -40,6 +40,7 @@ final class ConsumerProcess implements AutoCloseable {
   private final Set<String> ids = ConcurrentHashMap.newKeySet();
   private final List<String> errors = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
+  private volatile boolean assigned;
 
   private ConsumerProcess(String name, History.Recorder recorder, Process process, Path logFile) {
     this.name = name;
@@ -93,6 +94,10 @@ final class ConsumerProcess implements AutoCloseable {
             closed = true;
             recorder.note(name + ": closed");
           }
+          case "ASSIGNED" -> {
+            assigned = true;
+            recorder.note(name + ": " + line);
+          }
           default -> recorder.note(name + ": " + line);
         }
       }
@@ -126,6 +131,11 @@ final class ConsumerProcess implements AutoCloseable {
   /** Whether the child has reported {@code id}. */
   boolean hasRead(String id) {
     return ids.contains(id);
+  }
+
+  /** Waits until the child's consumer has been assigned partitions; fails after {@code bound}. */
+  void awaitAssigned(Duration bound) {
+    Waits.until(name + " is assigned partitions", bound, () -> assigned);
   }
 
   /** The child's error events, as {@code kind message}. */

@@ -19,6 +19,7 @@ import org.apache.kafka.common.errors.SslAuthenticationException;
  */
 final class KafkaFailures {
   private static final String TLS_HANDSHAKE = "TLS handshake with the broker failed: ";
+  private static final int MAX_CAUSES = 32;
 
   private KafkaFailures() {}
 
@@ -55,15 +56,21 @@ final class KafkaFailures {
     }
     Throwable root = e;
     String reason = null;
-    for (Throwable cause = e;
-        cause != null && cause.getCause() != cause;
-        cause = cause.getCause()) {
+    int depth = 0;
+    // The deepest cause that says something wins: it is the most specific (an expired certificate
+    // lies under the path validator's failure). Bounded, in case of a cycle of causes.
+    for (Throwable cause = e; cause != null && depth < MAX_CAUSES; cause = cause.getCause()) {
       root = cause;
-      if (reason == null) {
-        reason = reason(cause);
+      depth++;
+      String said = reason(cause);
+      if (said != null) {
+        reason = said;
+      }
+      if (cause.getCause() == cause) {
+        break;
       }
     }
-    String detail = root == e ? "" : " (" + root.getMessage() + ")";
+    String detail = root == e || root.getMessage() == null ? "" : " (" + root.getMessage() + ")";
     return TLS_HANDSHAKE + (reason != null ? reason : "see the cause") + detail;
   }
 

@@ -70,7 +70,6 @@ public final class PollLoop<K, V, T> {
   private static final Duration BACKOFF = Duration.ofMillis(500);
   private static final int INTAKE_CAPACITY = 64;
   private static final Duration TOPIC_LOOKUP_TIMEOUT = Duration.ofMillis(500);
-  private static final Duration UNDISTURBED_POLL_MIN = Duration.ofMillis(500);
 
   private final ConsumerSettings<K, V, T> settings;
   private final LoopCore core;
@@ -110,11 +109,8 @@ public final class PollLoop<K, V, T> {
 
   private final MissingTopics missingTopics = new MissingTopics();
 
-  /** Whether the last poll was cut short by a wakeup: then the next one runs undisturbed. */
+  /** Whether the last poll was cut short by a wakeup: then the next one does not wait. */
   private boolean lastPollWoken;
-
-  /** How long a poll after a woken one runs without wakeups, at most: see {@link #poll()}. */
-  private final Duration undisturbedPoll;
 
   private final UnreadErrors unreadErrors = new UnreadErrors();
 
@@ -141,13 +137,6 @@ public final class PollLoop<K, V, T> {
         Duration.ofMillis(
             Long.parseLong(setting(kafka, ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000")));
     this.topicLookupTimeout = min(apiTimeout, TOPIC_LOOKUP_TIMEOUT);
-    // The coordinator lookup's backoff, a metadata round trip and a FindCoordinator round trip.
-    this.undisturbedPoll =
-        Duration.ofMillis(
-            Math.max(
-                UNDISTURBED_POLL_MIN.toMillis(),
-                Long.parseLong(setting(kafka, ConsumerConfig.RETRY_BACKOFF_MS_CONFIG, "100"))
-                    + 400));
     int maxPollRecords =
         Integer.parseInt(setting(kafka, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500"));
     this.hasGroup = kafka.get(ConsumerConfig.GROUP_ID_CONFIG) != null;
@@ -301,11 +290,12 @@ public final class PollLoop<K, V, T> {
   }
 
   /**
-   * Polls Kafka, woken early when work arrives; but a poll right after one that was woken runs
-   * undisturbed for up to {@link #undisturbedPoll}. Kafka's classic consumer needs that: after a
-   * failed coordinator lookup it waits for a metadata update before it forgets the failure, and a
-   * wakeup ending that wait every time (operations arriving every few tens of milliseconds) kept
-   * the consumer out of its group for good. Operations wait at most that long.
+   * Polls Kafka, woken early when work arrives; but right after a poll that was woken comes one
+   * that does not wait ({@code poll(0)}) and that nothing wakes. Kafka's classic consumer needs it:
+   * after a failed coordinator lookup it waits for a metadata update before it forgets the failure,
+   * and a wakeup ending that wait every time (operations arriving every few tens of milliseconds)
+   * kept the consumer out of its group for good; a wait that merely runs out of time lets it
+   * forget, and ask again on the next poll. Such a poll costs operations no waiting.
    */
   private ConsumerRecords<byte[], byte[]> poll() {
     if (!ops.hasPartitionsToPoll()) {
@@ -320,8 +310,7 @@ public final class PollLoop<K, V, T> {
       if (!undisturbed && hasWork()) {
         return null; // it arrived just now: see to it first
       }
-      Duration timeout = pollTimeout();
-      return consumer.poll(undisturbed ? min(timeout, undisturbedPoll) : timeout);
+      return consumer.poll(undisturbed ? Duration.ZERO : pollTimeout());
     } catch (WakeupException e) {
       lastPollWoken = true;
       return null;
@@ -510,33 +499,45 @@ public final class PollLoop<K, V, T> {
   private void watchTopics(Operation<?> done) {
     switch (done) {
       case Operation.Subscribe(Topics.Names(var names)) ->
-          missingTopics.subscribed(names, System.currentTimeMillis());
+          missingTopics.subscribed(names, nowMillis());
       case Operation.Subscribe _, Operation.Unsubscribe _ -> missingTopics.clear();
-      case Operation.Assign(var partitions) ->
-          missingTopics.assigned(partitions, System.currentTimeMillis());
+      case Operation.Assign(var partitions) -> missingTopics.assigned(partitions, nowMillis());
       default -> {}
     }
   }
 
   private void checkMissingTopics() {
-    if (!missingTopics.due(System.currentTimeMillis())) {
+    if (!closeRequests.isEmpty() || !missingTopics.due(nowMillis())) {
       return;
     }
-    var notices =
-        missingTopics.check(
-            () -> {
-              Map<String, Integer> counts = new HashMap<>();
-              consumer
-                  .listTopics(topicLookupTimeout)
-                  .forEach((topic, partitions) -> counts.put(topic, partitions.size()));
-              return counts;
-            },
-            System.currentTimeMillis());
+    var notices = missingTopics.check(new TopicLookup(), nowMillis());
     for (Failure notice : notices) {
       log.warn("{}", notice.message());
       pipeline.emit(new Event.Error<>(notice));
     }
     pipeline.flush();
+  }
+
+  /** Milliseconds on a clock that never jumps (for intervals only). */
+  private static long nowMillis() {
+    return System.nanoTime() / 1_000_000;
+  }
+
+  /** The cluster's topics, as this consumer may see them; each call bounded. */
+  private final class TopicLookup implements MissingTopics.Lookup {
+    @Override
+    public Map<String, Integer> partitionCounts() {
+      Map<String, Integer> counts = new HashMap<>();
+      consumer
+          .listTopics(topicLookupTimeout)
+          .forEach((topic, partitions) -> counts.put(topic, partitions.size()));
+      return counts;
+    }
+
+    @Override
+    public int partitionCount(String topic) {
+      return consumer.partitionsFor(topic, topicLookupTimeout).size();
+    }
   }
 
   private void reply(Request<?> request, Failure failure) {

@@ -109,6 +109,11 @@ public final class SendLoop<I, K, V> {
 
   private State state = State.RUNNING;
 
+  /**
+   * Whether a close has begun: a transducer stopping while it drains the input must not nest one.
+   */
+  private boolean closing;
+
   /** The input currently in the transducer, named by its error events. */
   private Object currentInput;
 
@@ -346,7 +351,8 @@ public final class SendLoop<I, K, V> {
   private void transducerStopped(Object in) {
     // Finish the intake first: once the user sees the event below, sending fails at once.
     state = State.INTAKE_STOPPED;
-    // Already finished: by the user, asking to close, before the loop reached the end of the input.
+    // Already finished by the user (asking to close) before the loop reached the end of the input;
+    // or by a close under way, which the check below leaves alone.
     boolean closeRequested = intake.doneOrClosed() instanceof ChannelClosed;
     offerError(
         new Failure(
@@ -356,7 +362,7 @@ public final class SendLoop<I, K, V> {
             in));
     finishTransducer();
     reportNotSent("not sent: the transducer had stopped taking input", false);
-    if (closeRequested && state != State.CLOSED) {
+    if (closeRequested && !closing) {
       log.debug("the input channel had been finished by the user; closing the producer");
       close(null, true);
     }
@@ -644,6 +650,7 @@ public final class SendLoop<I, K, V> {
    * (not when the loop closes on its own).
    */
   private void close(Request<?> request, boolean announce) {
+    closing = true;
     liftInFlightLimit();
     intake.doneOrClosed();
     if (state == State.RUNNING) {
@@ -654,6 +661,7 @@ public final class SendLoop<I, K, V> {
   }
 
   private void closeNow(Request<?> request, boolean announce, String notSentReason) {
+    closing = true;
     long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
     state = State.CLOSED;
     liftInFlightLimit();

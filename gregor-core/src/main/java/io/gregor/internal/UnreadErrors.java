@@ -158,7 +158,12 @@ public final class UnreadErrors {
     return text.toString();
   }
 
+  /** The kind of the summary: FATAL when the client failed, else the first kind left unread. */
   private ErrorKind firstUnreadKind() {
+    int fatal = ErrorKind.FATAL.ordinal();
+    if (queued.get(fatal) > taken.get(fatal)) {
+      return ErrorKind.FATAL;
+    }
     for (int i = 0; i < KINDS.length; i++) {
       if (queued.get(i) > taken.get(i)) {
         return KINDS[i];

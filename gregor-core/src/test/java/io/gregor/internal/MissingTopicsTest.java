@@ -15,11 +15,34 @@ import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.junit.jupiter.api.Test;
 
 class MissingTopicsTest {
-  private static final MissingTopics.Lookup CLUSTER = () -> Map.of("orders", 3, "audit", 1);
+  private static final MissingTopics.Lookup CLUSTER = cluster(Map.of("orders", 3, "audit", 1));
   private static final MissingTopics.Lookup NO_ANSWER =
-      () -> {
-        throw new TimeoutException("no answer");
+      new MissingTopics.Lookup() {
+        @Override
+        public Map<String, Integer> partitionCounts() {
+          throw new TimeoutException("no answer");
+        }
+
+        @Override
+        public int partitionCount(String topic) {
+          throw new TimeoutException("no answer");
+        }
       };
+
+  /** A cluster with these topics, all visible to the consumer. */
+  private static MissingTopics.Lookup cluster(Map<String, Integer> topics) {
+    return new MissingTopics.Lookup() {
+      @Override
+      public Map<String, Integer> partitionCounts() {
+        return topics;
+      }
+
+      @Override
+      public int partitionCount(String topic) {
+        return topics.getOrDefault(topic, 0);
+      }
+    };
+  }
 
   private final MissingTopics missing = new MissingTopics();
 
@@ -72,7 +95,7 @@ class MissingTopicsTest {
     missing.check(CLUSTER, FIRST_CHECK_MILLIS);
 
     // when: created since
-    List<Failure> notices = missing.check(() -> Map.of("ordres", 1), 10_000);
+    List<Failure> notices = missing.check(cluster(Map.of("ordres", 1)), 10_000);
 
     // then
     assertThat(notices).isEmpty();
@@ -130,18 +153,68 @@ class MissingTopicsTest {
   void check_refusedByTheBroker_endsTheCheck_becausePollReportsThat() {
     // given
     missing.subscribed(List.of("secret"), 0);
+    var refusing =
+        new MissingTopics.Lookup() {
+          @Override
+          public Map<String, Integer> partitionCounts() {
+            throw new TopicAuthorizationException(Set.of("secret"));
+          }
+
+          @Override
+          public int partitionCount(String topic) {
+            throw new TopicAuthorizationException(Set.of("secret"));
+          }
+        };
 
     // when
-    List<Failure> notices =
-        missing.check(
-            () -> {
-              throw new TopicAuthorizationException(Set.of("secret"));
-            },
-            FIRST_CHECK_MILLIS);
+    List<Failure> notices = missing.check(refusing, FIRST_CHECK_MILLIS);
 
     // then
     assertThat(notices).isEmpty();
     assertThat(missing.due(Long.MAX_VALUE / 2)).isFalse();
+  }
+
+  @Test
+  void check_aTopicTheConsumerMayNotSee_isNoNotice_thoughTheListLeavesItOut() {
+    // given: a topic left out of the list, which the broker refuses to describe
+    missing.subscribed(List.of("secret"), 0);
+    var hiding =
+        new MissingTopics.Lookup() {
+          @Override
+          public Map<String, Integer> partitionCounts() {
+            return Map.of("orders", 3);
+          }
+
+          @Override
+          public int partitionCount(String topic) {
+            throw new TopicAuthorizationException(Set.of(topic));
+          }
+        };
+    missing.check(hiding, FIRST_CHECK_MILLIS);
+
+    // when
+    List<Failure> notices = missing.check(hiding, FIRST_CHECK_MILLIS + RETRY_MILLIS);
+
+    // then
+    assertThat(notices).isEmpty();
+    assertThat(missing.due(Long.MAX_VALUE / 2)).isFalse();
+  }
+
+  @Test
+  void check_whileTheClusterDoesNotAnswer_looksLessAndLessOften() {
+    // given
+    missing.subscribed(List.of("ordres"), 0);
+    long now = FIRST_CHECK_MILLIS;
+
+    // when / then: 2 s, 4 s, 8 s ... up to a minute between lookups
+    long wait = RETRY_MILLIS;
+    for (int i = 0; i < 8; i++) {
+      missing.check(NO_ANSWER, now);
+      assertThat(missing.due(now + wait - 1)).as("lookup %d", i).isFalse();
+      assertThat(missing.due(now + wait)).isTrue();
+      now += wait;
+      wait = Math.min(MissingTopics.MAX_RETRY_MILLIS, wait * 2);
+    }
   }
 
   @Test

@@ -53,7 +53,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Gregor.Version.class,
     description = {
-      "Prints records to stdout, one a line, until --count records or Ctrl-C.",
+      "Prints records to stdout, one a line, until --count records, the end (--exit-at-end),"
+          + " --until, or Ctrl-C.",
       "Without --group: every partition, from the beginning (unless told otherwise), nothing"
           + " committed.",
       "With --group: the group's committed offsets (the beginning for a new group); commits what"
@@ -61,6 +62,9 @@ import picocli.CommandLine.Spec;
     })
 public final class ConsumeCommand implements Callable<Integer> {
   private static final Object NOTHING_YET = new Object();
+
+  /** With --exit-at-end, how often positions are checked while no record arrives. */
+  private static final Duration END_CHECK_INTERVAL = Duration.ofMillis(500);
 
   @Spec private CommandSpec spec;
   @Mixin private KafkaOptions kafka;
@@ -112,6 +116,28 @@ public final class ConsumeCommand implements Callable<Integer> {
   private Long count;
 
   @Option(
+      names = {"-e", "--exit-at-end"},
+      description =
+          "Exit once every partition has reached the end offset it had when it was first"
+              + " assigned (records that arrive meanwhile may be printed too).")
+  private boolean exitAtEnd;
+
+  @Option(
+      names = "--until",
+      paramLabel = "TIME",
+      description =
+          "Stop reading each partition at its first record stamped at or after TIME (not printed):"
+              + " an ISO-8601 instant (2025-01-31T12:00:00Z) or epoch milliseconds. Exits when"
+              + " every partition has stopped.")
+  private String until;
+
+  @Option(
+      names = {"-p", "--partition"},
+      paramLabel = "N",
+      description = "Read only partition N of the topic (one --topic, no --group).")
+  private Integer partition;
+
+  @Option(
       names = {"-f", "--format"},
       paramLabel = "FORMAT",
       defaultValue = "text",
@@ -161,6 +187,8 @@ public final class ConsumeCommand implements Callable<Integer> {
 
   private Start start;
 
+  private Stops stops;
+
   /** Records printed so far. */
   private long printed;
 
@@ -208,6 +236,7 @@ public final class ConsumeCommand implements Callable<Integer> {
       if (group == null) {
         partitions = withCreatedTopics(consumer, partitions);
         consumer.assign(partitions);
+        stops.assigned(partitions, consumer::endOffsets);
         firstAssigned(consumer, partitions);
       }
       print(consumer, out);
@@ -255,6 +284,19 @@ public final class ConsumeCommand implements Callable<Integer> {
     if (count != null && count < 1) {
       throw kafka.usage("--count must be at least 1, was " + count);
     }
+    if (partition != null && (topics.size() != 1 || group != null)) {
+      throw kafka.usage("--partition needs exactly one --topic, and no --group");
+    }
+    if (partition != null && partition < 0) {
+      throw kafka.usage("--partition must be 0 or more, was " + partition);
+    }
+    Instant stopAt = until == null ? null : parseUntil(until);
+    if (stopAt != null && group != null && commit) {
+      throw kafka.usage(
+          "--until with --group needs --no-commit: the record that stops a partition is read but"
+              + " not printed, and would be committed");
+    }
+    stops = new Stops(exitAtEnd, stopAt);
     if (group != null && group.isBlank()) {
       throw kafka.usage("--group must not be blank");
     }
@@ -275,6 +317,14 @@ public final class ConsumeCommand implements Callable<Integer> {
       return new Start.Since(parseSince(since));
     }
     return new Start.Default();
+  }
+
+  private Instant parseUntil(String text) {
+    try {
+      return Instants.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw kafka.usage("--until " + e.getMessage());
+    }
   }
 
   private Instant parseSince(String text) {
@@ -316,7 +366,13 @@ public final class ConsumeCommand implements Callable<Integer> {
       }
       Set<TopicPartition> partitions = new HashSet<>();
       for (String topic : names) {
-        cluster.requireUsable(topic);
+        var count = cluster.requireUsable(topic);
+        if (partition != null && count.isPresent()) {
+          if (partition >= count.get()) {
+            throw new CommandFailure(noSuchPartition(topic, count.get()));
+          }
+          return Set.of(new TopicPartition(topic, partition));
+        }
         cluster
             .describe(topic)
             .ifPresent(
@@ -350,6 +406,18 @@ public final class ConsumeCommand implements Callable<Integer> {
     }
   }
 
+  private String noSuchPartition(String topic, int count) {
+    return "partition "
+        + partition
+        + " does not exist: topic '"
+        + topic
+        + "' has "
+        + TopicsCommand.plural(count, "partition")
+        + " (0 to "
+        + (count - 1)
+        + ")";
+  }
+
   /**
    * Adds the partitions of named topics that did not exist at the start (the broker creates topics
    * on first use, or preflight would have failed): waits until they do, as it waits for records.
@@ -362,6 +430,13 @@ public final class ConsumeCommand implements Callable<Integer> {
       boolean told = false;
       while (all.stream().noneMatch(p -> p.topic().equals(topic))) {
         var found = consumer.partitionsFor(topic);
+        if (partition != null && !found.isEmpty()) {
+          if (partition >= found.size()) {
+            throw new CommandFailure(noSuchPartition(topic, found.size()));
+          }
+          all.add(new TopicPartition(topic, partition));
+          continue;
+        }
         found.forEach(p -> all.add(new TopicPartition(topic, p.partition())));
         if (found.isEmpty()) {
           if (!told) {
@@ -379,7 +454,7 @@ public final class ConsumeCommand implements Callable<Integer> {
   private void print(Consumer<String, String, Received<String, String>> consumer, PrintStream out) {
     var lines = new RecordLines(format, printKey, printHeaders, keySeparator);
     try {
-      while (count == null || printed < count) {
+      while ((count == null || printed < count) && !stops.done()) {
         Object next =
             Select.selectOrClosed(
                 consumer.output().receiveClause(), Select.defaultClause(NOTHING_YET));
@@ -389,7 +464,21 @@ public final class ConsumeCommand implements Callable<Integer> {
           if (out.checkError()) {
             return;
           }
-          next = consumer.output().receiveOrClosed();
+          if (!stops.atEnd()) {
+            next = consumer.output().receiveOrClosed();
+          } else if (stops.reachedByPosition(consumer::position, seeking::containsKey)) {
+            return;
+          } else if (stops.checkAgain()) {
+            continue;
+          } else {
+            // A partition's position can pass its end without a record (transaction markers).
+            next =
+                Select.selectOrClosedWithin(
+                    END_CHECK_INTERVAL, NOTHING_YET, consumer.output().receiveClause());
+            if (next == NOTHING_YET) {
+              continue;
+            }
+          }
         }
         @SuppressWarnings("unchecked")
         var event = next instanceof ChannelClosed ? null : (Event<Received<String, String>>) next;
@@ -398,7 +487,14 @@ public final class ConsumeCommand implements Callable<Integer> {
             return;
           }
           case Event.Data(var record) -> {
-            if (!seeking.containsKey(record.topicPartition())) {
+            if (seeking.containsKey(record.topicPartition())) {
+              continue; // fetched from the position before a seek
+            }
+            var verdict = stops.received(record);
+            if (verdict == Stops.Verdict.SKIP_AND_STOP) {
+              consumer.control().send(new Operation.Pause(Set.of(record.topicPartition())));
+            }
+            if (verdict == Stops.Verdict.PRINT) {
               out.println(lines.line(record));
               printed++;
               if (printed % 1024 == 0 && out.checkError()) {
@@ -408,9 +504,12 @@ public final class ConsumeCommand implements Callable<Integer> {
           }
           case Event.Rebalance(var kind, var partitions) -> {
             if (kind == RebalanceKind.ASSIGNED) {
+              stops.assigned(partitions, consumer::endOffsets);
               Set<TopicPartition> fresh = new HashSet<>(partitions);
               fresh.removeAll(positioned);
               firstAssigned(consumer, fresh);
+            } else {
+              stops.revoked(partitions);
             }
           }
           case Event.Result(var operation, var value) -> answered(operation);

@@ -62,6 +62,7 @@ import picocli.CommandLine.Spec;
     })
 public final class ConsumeCommand implements Callable<Integer> {
   private static final Object NOTHING_YET = new Object();
+  private static final String AUTO_CREATE = "allow.auto.create.topics";
 
   /** With --exit-at-end, how often positions are checked while no record arrives. */
   private static final Duration END_CHECK_INTERVAL = Duration.ofMillis(500);
@@ -188,6 +189,9 @@ public final class ConsumeCommand implements Callable<Integer> {
   private Start start;
 
   private Stops stops;
+
+  /** The topics read: without a group, those that exist (or that the broker will create). */
+  private List<String> reading = List.of();
 
   /** Records printed so far. */
   private long printed;
@@ -364,6 +368,10 @@ public final class ConsumeCommand implements Callable<Integer> {
                   + "' (without --group, consume reads the topics that exist when it starts)");
         }
       }
+      if (pattern == null && !autoCreate()) {
+        names = existing(cluster);
+      }
+      reading = names;
       Set<TopicPartition> partitions = new HashSet<>();
       for (String topic : names) {
         var count = cluster.requireUsable(topic);
@@ -390,6 +398,7 @@ public final class ConsumeCommand implements Callable<Integer> {
       config.put("group.id", group);
       config.put("enable.auto.commit", commit);
     }
+    config.putIfAbsent(AUTO_CREATE, false);
     config.putIfAbsent("auto.offset.reset", start instanceof Start.End ? "latest" : "earliest");
     var settings =
         ConsumerSettings.create(config, Codecs.string(), Codecs.string())
@@ -404,6 +413,45 @@ public final class ConsumeCommand implements Callable<Integer> {
     } catch (KafkaException | IllegalArgumentException e) {
       throw new CommandFailure("cannot create the consumer: " + Cluster.rootMessage(e));
     }
+  }
+
+  /**
+   * Whether the consumer may create a topic it asks for ({@code allow.auto.create.topics}, where
+   * the broker allows it): not unless the user says so, so that a misspelt topic is not created.
+   */
+  private boolean autoCreate() {
+    return Boolean.parseBoolean(kafka.userSetting(AUTO_CREATE));
+  }
+
+  /**
+   * The named topics that exist. One that does not is reported; when none does, the command fails.
+   * Without a group the others are read; with one, the missing ones stay subscribed to (the
+   * consumer reads them once created, and says they are missing meanwhile).
+   */
+  private List<String> existing(Cluster cluster) {
+    List<String> found = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
+    for (String topic : topics) {
+      (cluster.describe(topic).isPresent() ? found : missing).add(topic);
+    }
+    if (found.isEmpty()) {
+      if (!cluster.autoCreatesTopics()) {
+        cluster.requireUsable(missing.getFirst()); // says so, with the broker's part
+      }
+      throw new CommandFailure(
+          (missing.size() == 1
+                  ? "topic '" + missing.getFirst() + "' does not exist"
+                  : "no topic exists of " + String.join(", ", missing))
+              + "; consume does not create topics (-X "
+              + AUTO_CREATE
+              + "=true lets this broker create them on first use)");
+    }
+    if (group == null) {
+      for (String topic : missing) {
+        err.println("gregor consume: topic '" + topic + "' does not exist; reading the others");
+      }
+    }
+    return found;
   }
 
   private String noSuchPartition(String topic, int count) {
@@ -426,7 +474,7 @@ public final class ConsumeCommand implements Callable<Integer> {
       Consumer<String, String, Received<String, String>> consumer, Set<TopicPartition> partitions)
       throws InterruptedException {
     Set<TopicPartition> all = new HashSet<>(partitions);
-    for (String topic : topics) {
+    for (String topic : reading) {
       boolean told = false;
       while (all.stream().noneMatch(p -> p.topic().equals(topic))) {
         var found = consumer.partitionsFor(topic);
@@ -517,7 +565,10 @@ public final class ConsumeCommand implements Callable<Integer> {
             if (failure.subject() instanceof Operation<?> operation) {
               answered(operation);
             }
-            err.println("gregor consume: " + failure.kind() + ": " + failure.message());
+            err.println(
+                "gregor consume: "
+                    + (failure.kind() == ErrorKind.UNKNOWN_TOPIC ? "" : failure.kind() + ": ")
+                    + failure.message());
             fatal |= failure.kind() == ErrorKind.FATAL;
           }
           case Event.Eof() -> {

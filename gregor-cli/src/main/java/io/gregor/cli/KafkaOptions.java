@@ -194,6 +194,11 @@ final class KafkaOptions {
     return userSettings(config);
   }
 
+  /** The value the user gave a client setting ({@code -X} over the file), or null. */
+  String userSetting(String key) {
+    return extra.containsKey(key) ? extra.get(key) : fileSettings.get(key);
+  }
+
   /** {@code config} with the {@code --command-config} file's settings, then {@code -X}'s. */
   private Map<String, Object> userSettings(Map<String, Object> config) {
     config.putAll(fileSettings);

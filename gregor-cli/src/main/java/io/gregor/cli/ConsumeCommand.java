@@ -142,15 +142,33 @@ public final class ConsumeCommand implements Callable<Integer> {
       names = {"-f", "--format"},
       paramLabel = "FORMAT",
       defaultValue = "text",
-      converter = Format.Converter.class,
-      completionCandidates = Format.Candidates.class,
       description = {
         "text: the value (see --print-key, --print-headers).",
         "json: {\"topic\", \"partition\", \"offset\", \"timestamp\", \"key\", \"value\","
             + " \"headers\"}.",
+        "Or a format string as kcat's -f (%% written %%%%): %%t topic, %%p partition, %%o"
+            + " offset, %%k key, %%K key size, %%s value, %%S value size, %%T timestamp (epoch"
+            + " ms), %%h headers; \\n, \\t, \\r, \\\\. A newline ends each record unless the string ends"
+            + " with one.",
         "Default: ${DEFAULT-VALUE}."
       })
-  private Format format;
+  private String formatText;
+
+  @Option(
+      names = "--null-key",
+      paramLabel = "TEXT",
+      defaultValue = "",
+      description = "What a missing key prints as (text and format strings). Default: nothing.")
+  private String nullKey;
+
+  @Option(
+      names = "--null-value",
+      paramLabel = "TEXT",
+      defaultValue = "",
+      description =
+          "What a missing value (a tombstone) prints as (text and format strings). Default:"
+              + " nothing.")
+  private String nullValue;
 
   @Option(names = "--print-key", description = "Text format: print KEY<SEP> before the value.")
   private boolean printKey;
@@ -187,6 +205,8 @@ public final class ConsumeCommand implements Callable<Integer> {
   private final Set<TopicPartition> positioned = new HashSet<>();
 
   private Start start;
+
+  private RecordLines lines;
 
   private Stops stops;
 
@@ -301,6 +321,7 @@ public final class ConsumeCommand implements Callable<Integer> {
               + " not printed, and would be committed");
     }
     stops = new Stops(exitAtEnd, stopAt);
+    lines = recordLines();
     if (group != null && group.isBlank()) {
       throw kafka.usage("--group must not be blank");
     }
@@ -321,6 +342,46 @@ public final class ConsumeCommand implements Callable<Integer> {
       return new Start.Since(parseSince(since));
     }
     return new Start.Default();
+  }
+
+  private RecordLines recordLines() {
+    var parsed = spec.commandLine().getParseResult();
+    boolean textOptions = printKey || printHeaders || parsed.hasMatchedOption("--key-separator");
+    Format format = null;
+    Template template = null;
+    if (Template.looksLikeOne(formatText)) {
+      try {
+        template = Template.parse(formatText);
+      } catch (IllegalArgumentException e) {
+        throw kafka.usage("--format " + e.getMessage());
+      }
+      if (textOptions) {
+        throw kafka.usage(
+            "--print-key, --print-headers and --key-separator are for --format text; a format"
+                + " string says itself what to print (%k, %h)");
+      }
+    } else {
+      try {
+        format = new Format.Converter().convert(formatText);
+      } catch (picocli.CommandLine.TypeConversionException e) {
+        throw kafka.usage(
+            "--format must be text, json or a format string like '%k %s', was '"
+                + formatText
+                + "'");
+      }
+      if (format == Format.JSON
+          && (textOptions
+              || parsed.hasMatchedOption("--null-key")
+              || parsed.hasMatchedOption("--null-value"))) {
+        throw kafka.usage(
+            "--print-key, --print-headers, --key-separator, --null-key and --null-value are for"
+                + " --format text; JSON lines always carry the key, the headers and null");
+      }
+    }
+    return new RecordLines(
+        format,
+        template,
+        new RecordLines.Options(printKey, printHeaders, keySeparator, nullKey, nullValue));
   }
 
   private Instant parseUntil(String text) {
@@ -500,7 +561,6 @@ public final class ConsumeCommand implements Callable<Integer> {
 
   /** Prints records until the count, the end of the stream, stdout closing, or a signal. */
   private void print(Consumer<String, String, Received<String, String>> consumer, PrintStream out) {
-    var lines = new RecordLines(format, printKey, printHeaders, keySeparator);
     try {
       while ((count == null || printed < count) && !stops.done()) {
         Object next =
@@ -543,7 +603,7 @@ public final class ConsumeCommand implements Callable<Integer> {
               consumer.control().send(new Operation.Pause(Set.of(record.topicPartition())));
             }
             if (verdict == Stops.Verdict.PRINT) {
-              out.println(lines.line(record));
+              out.print(lines.line(record));
               printed++;
               if (printed % 1024 == 0 && out.checkError()) {
                 return; // stdout is closed (e.g. | head): nobody is reading

@@ -19,7 +19,8 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <ul>
  *   <li>{@code text}: the line is the value; with a key separator, the text before its first
- *       occurrence is the key (a line without it is an error). An empty line is an empty value.
+ *       occurrence is the key (a line without it is an error). An empty line is an empty value. A
+ *       value equal to the tombstone marker (when there is one) makes a tombstone.
  *   <li>{@code json}: the line is an object with {@code value} (required; {@code null} makes a
  *       tombstone), and optionally {@code key}, {@code headers} (an object; a key whose value is an
  *       array gives one header per element), {@code partition} and {@code timestamp} (ISO-8601 or
@@ -45,14 +46,25 @@ final class LineParser {
   private final String keySeparator;
   private final Integer partition;
   private final List<Header> headers;
+  private final String tombstoneMarker;
 
+  /**
+   * A parser; a text line whose value is {@code tombstoneMarker} exactly (when not null) is sent as
+   * a tombstone.
+   */
   LineParser(
-      Format format, String topic, String keySeparator, Integer partition, List<Header> headers) {
+      Format format,
+      String topic,
+      String keySeparator,
+      Integer partition,
+      List<Header> headers,
+      String tombstoneMarker) {
     this.format = format;
     this.topic = topic;
     this.keySeparator = keySeparator;
     this.partition = partition;
     this.headers = List.copyOf(headers);
+    this.tombstoneMarker = tombstoneMarker;
   }
 
   /** A line that cannot become a message; the message says why. */
@@ -92,6 +104,9 @@ final class LineParser {
       }
       key = line.substring(0, at);
       value = line.substring(at + keySeparator.length());
+    }
+    if (value.equals(tombstoneMarker)) {
+      return new Message<>(topic, partition, key, null, null, headers, true);
     }
     return new Message<>(topic, partition, key, value, null, headers, false);
   }

@@ -77,6 +77,15 @@ public final class ProduceCommand implements Callable<Integer> {
   private String keySeparator;
 
   @Option(
+      names = "--tombstone-marker",
+      paramLabel = "TEXT",
+      description = {
+        "Text format: a value that is exactly TEXT is sent as a tombstone (a null value);",
+        "--tombstone-marker '' makes every empty value one, as kcat's -Z."
+      })
+  private String tombstoneMarker;
+
+  @Option(
       names = {"-p", "--partition"},
       paramLabel = "N",
       description = "Send every record to partition N. Default: Kafka's partitioner chooses.")
@@ -168,6 +177,9 @@ public final class ProduceCommand implements Callable<Integer> {
     if (keySeparator != null && format == Format.JSON) {
       throw kafka.usage("--key-separator is for --format text; JSON lines carry a \"key\"");
     }
+    if (tombstoneMarker != null && format == Format.JSON) {
+      throw kafka.usage("--tombstone-marker is for --format text; in JSON, \"value\": null is one");
+    }
     if (keySeparator != null && keySeparator.isEmpty()) {
       throw kafka.usage("--key-separator must not be empty");
     }
@@ -193,7 +205,7 @@ public final class ProduceCommand implements Callable<Integer> {
       }
       common.add(Header.of(header.substring(0, at), header.substring(at + 1)));
     }
-    return new LineParser(format, topic, keySeparator, partition, common);
+    return new LineParser(format, topic, keySeparator, partition, common, tombstoneMarker);
   }
 
   /** Checks the broker and the topic before reading any input; returns the topic's partitions. */

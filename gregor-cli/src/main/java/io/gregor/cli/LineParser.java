@@ -5,6 +5,7 @@ import io.gregor.Message;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import tools.jackson.core.JacksonException;
@@ -47,10 +48,12 @@ final class LineParser {
   private final Integer partition;
   private final List<Header> headers;
   private final String tombstoneMarker;
+  private final boolean binary;
 
   /**
    * A parser; a text line whose value is {@code tombstoneMarker} exactly (when not null) is sent as
-   * a tombstone.
+   * a tombstone. With {@code binary}, a JSON line's key and value are base64, decoded to bytes
+   * carried one a char ({@link Latin1}).
    */
   LineParser(
       Format format,
@@ -58,13 +61,15 @@ final class LineParser {
       String keySeparator,
       Integer partition,
       List<Header> headers,
-      String tombstoneMarker) {
+      String tombstoneMarker,
+      boolean binary) {
     this.format = format;
     this.topic = topic;
     this.keySeparator = keySeparator;
     this.partition = partition;
     this.headers = List.copyOf(headers);
     this.tombstoneMarker = tombstoneMarker;
+    this.binary = binary;
   }
 
   /** A line that cannot become a message; the message says why. */
@@ -140,8 +145,8 @@ final class LineParser {
     if (!node.has("value")) {
       throw new BadLine("no \"value\" (use \"value\": null for a tombstone)");
     }
-    String key = text(node.get("key"));
-    String value = text(node.get("value"));
+    String key = binary ? base64(node, "key") : text(node.get("key"));
+    String value = binary ? base64(node, "value") : text(node.get("value"));
     List<Header> all = new ArrayList<>(headers);
     all.addAll(headers(node.get("headers")));
     Integer messagePartition = partition(node.get("partition"));
@@ -155,6 +160,22 @@ final class LineParser {
       return null;
     }
     return node.isString() ? node.stringValue() : node.toString();
+  }
+
+  /** A base64 string's bytes, carried one a char; {@code null} for null or absent. */
+  private static String base64(JsonNode line, String field) throws BadLine {
+    JsonNode node = line.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (node.isString()) {
+      try {
+        return Latin1.carrying(Base64.getDecoder().decode(node.stringValue()));
+      } catch (IllegalArgumentException e) {
+        // reported below
+      }
+    }
+    throw new BadLine("with --binary, \"" + field + "\" must be a base64 string, got " + node);
   }
 
   private static List<Header> headers(JsonNode node) throws BadLine {

@@ -39,17 +39,22 @@ final class Cluster implements AutoCloseable {
   private final Admin admin;
   private final String bootstrap;
   private final Duration timeout;
+  private final boolean tls;
 
-  private Cluster(Admin admin, String bootstrap, Duration timeout) {
+  private Cluster(Admin admin, String bootstrap, Duration timeout, boolean tls) {
     this.admin = admin;
     this.bootstrap = bootstrap;
     this.timeout = timeout;
+    this.tls = tls;
   }
 
   /** An Admin client for the options' cluster; nothing is contacted yet. */
   static Cluster of(KafkaOptions options) {
     try {
-      return new Cluster(Admin.create(options.admin()), options.bootstrap(), options.timeout());
+      var config = options.admin();
+      String protocol = String.valueOf(config.getOrDefault("security.protocol", "PLAINTEXT"));
+      boolean tls = protocol.equalsIgnoreCase("SSL") || protocol.equalsIgnoreCase("SASL_SSL");
+      return new Cluster(Admin.create(config), options.bootstrap(), options.timeout(), tls);
     } catch (KafkaException e) {
       throw new CommandFailure(
           "cannot use --bootstrap " + options.bootstrap() + ": " + rootMessage(e));
@@ -227,6 +232,12 @@ final class Cluster implements AutoCloseable {
         + " (is a broker running there? ./gregor broker starts one; --timeout waits longer)";
   }
 
+  /** Why the cluster did not answer: TLS that failed, when that is it. */
+  private String unreachable() {
+    return (tls ? TlsProbe.failure(bootstrap, timeout) : java.util.Optional.<String>empty())
+        .orElseGet(() -> unreachable(bootstrap, timeout));
+  }
+
   /**
    * Waits for a result, at most the timeout (and a little slack: Kafka's own timeout should fire
    * first, with its own message).
@@ -238,7 +249,7 @@ final class Cluster implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new CommandFailure("interrupted while trying to " + what);
     } catch (TimeoutException e) {
-      throw new CommandFailure(unreachable(bootstrap, timeout));
+      throw new CommandFailure(unreachable());
     } catch (ExecutionException e) {
       throw translate(e.getCause(), what);
     }
@@ -248,8 +259,7 @@ final class Cluster implements AutoCloseable {
     return switch (cause) {
       case UnknownTopicOrPartitionException _ -> new UnknownTopic();
       case TopicExistsException _ -> new TopicExists();
-      case org.apache.kafka.common.errors.TimeoutException _ ->
-          new CommandFailure(unreachable(bootstrap, timeout));
+      case org.apache.kafka.common.errors.TimeoutException _ -> new CommandFailure(unreachable());
       case null -> new CommandFailure("could not " + what);
       default -> new CommandFailure("could not " + what + ": " + rootMessage(cause));
     };

@@ -157,6 +157,7 @@ public final class ProduceCommand implements Callable<Integer> {
   private volatile boolean producerFailed;
   private Progress progressLine;
   private byte[] delimiter;
+  private final RepeatedReasons lineErrors = new RepeatedReasons();
   private Integer exitCode;
 
   /** Created by picocli. */
@@ -295,7 +296,7 @@ public final class ProduceCommand implements Callable<Integer> {
           message = parser.parse(decode(record));
         } catch (LineParser.BadLine e) {
           failed.incrementAndGet();
-          report("line " + number + ": " + e.getMessage());
+          reportLine(number, e.getMessage());
           continue;
         }
         if (message == null) {
@@ -373,7 +374,7 @@ public final class ProduceCommand implements Callable<Integer> {
       report(failure.kind() + ": " + failure.message());
     } else {
       failed.incrementAndGet();
-      report("line " + line + ": " + reason(failure));
+      reportLine(line, reason(failure));
     }
   }
 
@@ -389,6 +390,13 @@ public final class ProduceCommand implements Callable<Integer> {
           default -> failure.kind().toString();
         };
     return kind + ": " + Cluster.rootMessage(failure.cause());
+  }
+
+  private void reportLine(long number, String reason) {
+    String text = lineErrors.report(number, reason);
+    if (text != null) {
+      report(text);
+    }
   }
 
   private void report(String line) {
@@ -418,6 +426,7 @@ public final class ProduceCommand implements Callable<Integer> {
     if (progressLine != null) {
       progressLine.close();
     }
+    lineErrors.summary().forEach(line -> err.println("gregor produce: " + line));
     err.println(
         "gregor produce: "
             + (signal ? "stopped; " : "")

@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,7 +68,13 @@ final class KafkaOptions {
       description =
           "A Kafka client setting, passed through (repeatable), e.g. -X security.protocol=SSL;"
               + " overrides --command-config.")
-  private Map<String, String> extra = new LinkedHashMap<>();
+  private List<String> settings = new ArrayList<>();
+
+  /**
+   * {@link #settings} by key, made by {@link #validate()} (picocli's own map options word their
+   * errors badly: "option option '--kafka'").
+   */
+  private final Map<String, String> extra = new LinkedHashMap<>();
 
   /** The settings of {@link #commandConfig}, read by {@link #validate()}. */
   private Map<String, String> fileSettings = Map.of();
@@ -114,6 +121,13 @@ final class KafkaOptions {
     }
     if (!timeout.isPositive()) {
       throw usage("--timeout must be positive, was " + Durations.format(timeout));
+    }
+    for (String setting : settings) {
+      int at = setting.indexOf('=');
+      if (at < 1) {
+        throw usage("-X must be KEY=VALUE (e.g. -X security.protocol=SSL), was '" + setting + "'");
+      }
+      extra.put(setting.substring(0, at).trim(), setting.substring(at + 1));
     }
     if (commandConfig != null) {
       fileSettings = CommandConfig.load(commandConfig);

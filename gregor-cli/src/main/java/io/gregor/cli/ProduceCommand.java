@@ -98,8 +98,8 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(
       names = "--binary",
       description = {
-        "Send the bytes as they are: input that is not UTF-8 is not refused. With --format json,",
-        "\"key\" and \"value\" are base64."
+        "Send the bytes as they are: input that is not UTF-8 is not refused.",
+        "With --format json, \"key\" and \"value\" are base64."
       })
   private boolean binary;
 
@@ -107,7 +107,7 @@ public final class ProduceCommand implements Callable<Integer> {
       names = "--tombstone-marker",
       paramLabel = "TEXT",
       description = {
-        "Text format: a value that is exactly TEXT is sent as a tombstone (a null value);",
+        "Text format: a value that is exactly TEXT is sent as a tombstone (a null value).",
         "--tombstone-marker '' makes every empty value one, as kcat's -Z."
       })
   private String tombstoneMarker;
@@ -143,8 +143,9 @@ public final class ProduceCommand implements Callable<Integer> {
       paramLabel = "WHEN",
       defaultValue = "auto",
       description = {
-        "A progress line (records/s, MB/s) on stderr: auto (when stderr is a terminal and",
-        "stdin is not), on, or off. Default: ${DEFAULT-VALUE}."
+        "A progress line (records/s, MB/s) on stderr: auto (when stderr is a terminal and"
+            + " stdin is not), on, or off.",
+        "Default: ${DEFAULT-VALUE}."
       })
   private String progress;
 

@@ -139,8 +139,8 @@ public final class TopicsCommand {
       mixinStandardHelpOptions = true,
       versionProvider = Gregor.Version.class,
       description = {
-        "Prints a topic's partitions (leader, replicas, in-sync replicas, first and end offsets)",
-        "and the settings it overrides."
+        "Prints a topic's partitions (leader, replicas, in-sync replicas, first and end offsets)"
+            + " and the settings it overrides."
       })
   static final class Describe implements Callable<Integer> {
     @Spec private CommandSpec spec;

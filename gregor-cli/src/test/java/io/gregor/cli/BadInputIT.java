@@ -184,6 +184,17 @@ class BadInputIT {
   }
 
   @Test
+  void aKafkaSettingWithoutEquals_isAUsageErrorSaidOnce() throws Exception {
+    // when
+    var list = Cli.run(tmp, "topics", "list", "-X", "foo");
+
+    // then
+    assertThat(list.exitCode()).as("%s", list).isEqualTo(2);
+    assertThat(list.stderrLines().getFirst())
+        .isEqualTo("-X must be KEY=VALUE (e.g. -X security.protocol=SSL), was 'foo'");
+  }
+
+  @Test
   void anUnknownKafkaSetting_getsAWarning_namingTheNearestKnownOne(EmbeddedKafka kafka)
       throws Exception {
     // when

@@ -15,10 +15,13 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ListGroupsOptions;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
@@ -217,6 +220,74 @@ final class Cluster implements AutoCloseable {
           partition, new long[] {first.get(partition).offset(), end.get(partition).offset()});
     }
     return offsets;
+  }
+
+  /** A consumer group as listed. */
+  record Group(String id, String state) {}
+
+  /** The cluster's consumer groups, sorted by id. */
+  List<Group> groups() {
+    var listings =
+        await(admin.listGroups(ListGroupsOptions.forConsumerGroups()).all(), "list groups");
+    return listings.stream()
+        .map(g -> new Group(g.groupId(), g.groupState().map(Object::toString).orElse("Unknown")))
+        .sorted(java.util.Comparator.comparing(Group::id))
+        .toList();
+  }
+
+  /** A consumer group's state and who holds which partition. */
+  record GroupMembers(String state, int members, Map<TopicPartition, String> owners) {}
+
+  /** The group's state and members. */
+  GroupMembers members(String group) {
+    ConsumerGroupDescription description =
+        await(admin.describeConsumerGroups(List.of(group)).all(), "describe group " + group)
+            .get(group);
+    Map<TopicPartition, String> owners = new HashMap<>();
+    for (var member : description.members()) {
+      member.assignment().topicPartitions().forEach(p -> owners.put(p, member.clientId()));
+    }
+    return new GroupMembers(
+        description.groupState().toString(), description.members().size(), owners);
+  }
+
+  /** The group's committed offsets (partitions it has committed nothing for are absent). */
+  Map<TopicPartition, Long> committed(String group) {
+    Map<TopicPartition, Long> offsets = new HashMap<>();
+    await(
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(),
+            "list the offsets of group " + group)
+        .forEach(
+            (partition, offset) -> {
+              if (offset != null) {
+                offsets.put(partition, offset.offset());
+              }
+            });
+    return offsets;
+  }
+
+  /** The offsets of these partitions that {@code spec} names (the end when a time is past all). */
+  Map<TopicPartition, Long> offsetsAt(Set<TopicPartition> partitions, OffsetSpec spec) {
+    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+    partitions.forEach(p -> request.put(p, spec));
+    var found = await(admin.listOffsets(request).all(), "list offsets");
+    var ends =
+        spec instanceof OffsetSpec.TimestampSpec
+            ? offsetsAt(partitions, OffsetSpec.latest())
+            : Map.<TopicPartition, Long>of();
+    Map<TopicPartition, Long> offsets = new HashMap<>();
+    found.forEach(
+        (partition, info) ->
+            offsets.put(partition, info.offset() < 0 ? ends.get(partition) : info.offset()));
+    return offsets;
+  }
+
+  /** Sets the group's committed offsets. */
+  void alterOffsets(String group, Map<TopicPartition, Long> offsets) {
+    Map<TopicPartition, OffsetAndMetadata> request = new HashMap<>();
+    offsets.forEach((partition, offset) -> request.put(partition, new OffsetAndMetadata(offset)));
+    await(
+        admin.alterConsumerGroupOffsets(group, request).all(), "set the offsets of group " + group);
   }
 
   static CommandFailure noSuchTopic(String topic) {

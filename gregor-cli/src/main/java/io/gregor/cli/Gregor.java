@@ -23,7 +23,8 @@ import picocli.CommandLine.ParseResult;
       DemoCommand.class,
       ProduceCommand.class,
       ConsumeCommand.class,
-      TopicsCommand.class
+      TopicsCommand.class,
+      GroupsCommand.class
     })
 public final class Gregor {
   /** The command failed: a port was taken, a directory was not writable, Kafka failed. */

@@ -13,11 +13,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ListGroupsOptions;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -220,6 +222,49 @@ final class Cluster implements AutoCloseable {
           partition, new long[] {first.get(partition).offset(), end.get(partition).offset()});
     }
     return offsets;
+  }
+
+  /** The cluster as a whole: its id, the controller's id (-1 when unknown), the brokers. */
+  record Brokers(String clusterId, int controller, List<Node> nodes) {}
+
+  /** The cluster's id, controller and brokers (sorted by id). */
+  Brokers brokers() {
+    var described = admin.describeCluster();
+    var nodes = await(described.nodes(), "describe the cluster");
+    var controller = await(described.controller(), "describe the cluster");
+    return new Brokers(
+        await(described.clusterId(), "describe the cluster"),
+        controller == null ? -1 : controller.id(),
+        nodes.stream().sorted(java.util.Comparator.comparingInt(Node::id)).toList());
+  }
+
+  /** Grows a topic to {@code partitions} partitions. */
+  void increasePartitions(String topic, int partitions) {
+    try {
+      await(
+          admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(partitions))).all(),
+          "add partitions to topic " + topic);
+    } catch (UnknownTopic e) {
+      throw noSuchTopic(topic);
+    }
+  }
+
+  /** Sets and removes topic settings. */
+  void alterConfigs(String topic, Map<String, String> set, List<String> delete) {
+    var resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+    List<AlterConfigOp> ops = new ArrayList<>();
+    set.forEach(
+        (key, value) ->
+            ops.add(new AlterConfigOp(new ConfigEntry(key, value), AlterConfigOp.OpType.SET)));
+    delete.forEach(
+        key -> ops.add(new AlterConfigOp(new ConfigEntry(key, null), AlterConfigOp.OpType.DELETE)));
+    try {
+      await(
+          admin.incrementalAlterConfigs(Map.of(resource, ops)).all(),
+          "change the settings of topic " + topic);
+    } catch (UnknownTopic e) {
+      throw noSuchTopic(topic);
+    }
   }
 
   /** A consumer group as listed. */

@@ -24,7 +24,8 @@ import picocli.CommandLine.ParseResult;
       ProduceCommand.class,
       ConsumeCommand.class,
       TopicsCommand.class,
-      GroupsCommand.class
+      GroupsCommand.class,
+      ClusterCommand.class
     })
 public final class Gregor {
   /** The command failed: a port was taken, a directory was not writable, Kafka failed. */

@@ -242,8 +242,7 @@ final class UnreadyTopics<M> {
         + topic
         + "' has "
         + partitions
-        + (partitions == 1 ? " partition" : " partitions")
-        + " (0 to "
+        + " partitions (0 to "
         + (partitions - 1)
         + ")";
   }

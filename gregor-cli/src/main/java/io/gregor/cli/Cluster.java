@@ -13,12 +13,17 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ListGroupsOptions;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
@@ -39,17 +44,22 @@ final class Cluster implements AutoCloseable {
   private final Admin admin;
   private final String bootstrap;
   private final Duration timeout;
+  private final boolean tls;
 
-  private Cluster(Admin admin, String bootstrap, Duration timeout) {
+  private Cluster(Admin admin, String bootstrap, Duration timeout, boolean tls) {
     this.admin = admin;
     this.bootstrap = bootstrap;
     this.timeout = timeout;
+    this.tls = tls;
   }
 
   /** An Admin client for the options' cluster; nothing is contacted yet. */
   static Cluster of(KafkaOptions options) {
     try {
-      return new Cluster(Admin.create(options.admin()), options.bootstrap(), options.timeout());
+      var config = options.admin();
+      String protocol = String.valueOf(config.getOrDefault("security.protocol", "PLAINTEXT"));
+      boolean tls = protocol.equalsIgnoreCase("SSL") || protocol.equalsIgnoreCase("SASL_SSL");
+      return new Cluster(Admin.create(config), options.bootstrap(), options.timeout(), tls);
     } catch (KafkaException e) {
       throw new CommandFailure(
           "cannot use --bootstrap " + options.bootstrap() + ": " + rootMessage(e));
@@ -214,6 +224,117 @@ final class Cluster implements AutoCloseable {
     return offsets;
   }
 
+  /** The cluster as a whole: its id, the controller's id (-1 when unknown), the brokers. */
+  record Brokers(String clusterId, int controller, List<Node> nodes) {}
+
+  /** The cluster's id, controller and brokers (sorted by id). */
+  Brokers brokers() {
+    var described = admin.describeCluster();
+    var nodes = await(described.nodes(), "describe the cluster");
+    var controller = await(described.controller(), "describe the cluster");
+    return new Brokers(
+        await(described.clusterId(), "describe the cluster"),
+        controller == null ? -1 : controller.id(),
+        nodes.stream().sorted(java.util.Comparator.comparingInt(Node::id)).toList());
+  }
+
+  /** Grows a topic to {@code partitions} partitions. */
+  void increasePartitions(String topic, int partitions) {
+    try {
+      await(
+          admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(partitions))).all(),
+          "add partitions to topic " + topic);
+    } catch (UnknownTopic e) {
+      throw noSuchTopic(topic);
+    }
+  }
+
+  /** Sets and removes topic settings. */
+  void alterConfigs(String topic, Map<String, String> set, List<String> delete) {
+    var resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+    List<AlterConfigOp> ops = new ArrayList<>();
+    set.forEach(
+        (key, value) ->
+            ops.add(new AlterConfigOp(new ConfigEntry(key, value), AlterConfigOp.OpType.SET)));
+    delete.forEach(
+        key -> ops.add(new AlterConfigOp(new ConfigEntry(key, null), AlterConfigOp.OpType.DELETE)));
+    try {
+      await(
+          admin.incrementalAlterConfigs(Map.of(resource, ops)).all(),
+          "change the settings of topic " + topic);
+    } catch (UnknownTopic e) {
+      throw noSuchTopic(topic);
+    }
+  }
+
+  /** A consumer group as listed. */
+  record Group(String id, String state) {}
+
+  /** The cluster's consumer groups, sorted by id. */
+  List<Group> groups() {
+    var listings =
+        await(admin.listGroups(ListGroupsOptions.forConsumerGroups()).all(), "list groups");
+    return listings.stream()
+        .map(g -> new Group(g.groupId(), g.groupState().map(Object::toString).orElse("Unknown")))
+        .sorted(java.util.Comparator.comparing(Group::id))
+        .toList();
+  }
+
+  /** A consumer group's state and who holds which partition. */
+  record GroupMembers(String state, int members, Map<TopicPartition, String> owners) {}
+
+  /** The group's state and members. */
+  GroupMembers members(String group) {
+    ConsumerGroupDescription description =
+        await(admin.describeConsumerGroups(List.of(group)).all(), "describe group " + group)
+            .get(group);
+    Map<TopicPartition, String> owners = new HashMap<>();
+    for (var member : description.members()) {
+      member.assignment().topicPartitions().forEach(p -> owners.put(p, member.clientId()));
+    }
+    return new GroupMembers(
+        description.groupState().toString(), description.members().size(), owners);
+  }
+
+  /** The group's committed offsets (partitions it has committed nothing for are absent). */
+  Map<TopicPartition, Long> committed(String group) {
+    Map<TopicPartition, Long> offsets = new HashMap<>();
+    await(
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(),
+            "list the offsets of group " + group)
+        .forEach(
+            (partition, offset) -> {
+              if (offset != null) {
+                offsets.put(partition, offset.offset());
+              }
+            });
+    return offsets;
+  }
+
+  /** The offsets of these partitions that {@code spec} names (the end when a time is past all). */
+  Map<TopicPartition, Long> offsetsAt(Set<TopicPartition> partitions, OffsetSpec spec) {
+    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+    partitions.forEach(p -> request.put(p, spec));
+    var found = await(admin.listOffsets(request).all(), "list offsets");
+    var ends =
+        spec instanceof OffsetSpec.TimestampSpec
+            ? offsetsAt(partitions, OffsetSpec.latest())
+            : Map.<TopicPartition, Long>of();
+    Map<TopicPartition, Long> offsets = new HashMap<>();
+    found.forEach(
+        (partition, info) ->
+            offsets.put(partition, info.offset() < 0 ? ends.get(partition) : info.offset()));
+    return offsets;
+  }
+
+  /** Sets the group's committed offsets. */
+  void alterOffsets(String group, Map<TopicPartition, Long> offsets) {
+    Map<TopicPartition, OffsetAndMetadata> request = new HashMap<>();
+    offsets.forEach((partition, offset) -> request.put(partition, new OffsetAndMetadata(offset)));
+    await(
+        admin.alterConsumerGroupOffsets(group, request).all(), "set the offsets of group " + group);
+  }
+
   static CommandFailure noSuchTopic(String topic) {
     return new CommandFailure("topic '" + topic + "' does not exist");
   }
@@ -227,6 +348,12 @@ final class Cluster implements AutoCloseable {
         + " (is a broker running there? ./gregor broker starts one; --timeout waits longer)";
   }
 
+  /** Why the cluster did not answer: TLS that failed, when that is it. */
+  private String unreachable() {
+    return (tls ? TlsProbe.failure(bootstrap, timeout) : java.util.Optional.<String>empty())
+        .orElseGet(() -> unreachable(bootstrap, timeout));
+  }
+
   /**
    * Waits for a result, at most the timeout (and a little slack: Kafka's own timeout should fire
    * first, with its own message).
@@ -238,7 +365,7 @@ final class Cluster implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new CommandFailure("interrupted while trying to " + what);
     } catch (TimeoutException e) {
-      throw new CommandFailure(unreachable(bootstrap, timeout));
+      throw new CommandFailure(unreachable());
     } catch (ExecutionException e) {
       throw translate(e.getCause(), what);
     }
@@ -248,8 +375,7 @@ final class Cluster implements AutoCloseable {
     return switch (cause) {
       case UnknownTopicOrPartitionException _ -> new UnknownTopic();
       case TopicExistsException _ -> new TopicExists();
-      case org.apache.kafka.common.errors.TimeoutException _ ->
-          new CommandFailure(unreachable(bootstrap, timeout));
+      case org.apache.kafka.common.errors.TimeoutException _ -> new CommandFailure(unreachable());
       case null -> new CommandFailure("could not " + what);
       default -> new CommandFailure("could not " + what + ": " + rootMessage(cause));
     };

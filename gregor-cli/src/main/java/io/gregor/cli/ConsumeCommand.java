@@ -53,7 +53,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Gregor.Version.class,
     description = {
-      "Prints records to stdout, one a line, until --count records or Ctrl-C.",
+      "Prints records to stdout, one a line, until --count records, the end (--exit-at-end),"
+          + " --until, or Ctrl-C.",
       "Without --group: every partition, from the beginning (unless told otherwise), nothing"
           + " committed.",
       "With --group: the group's committed offsets (the beginning for a new group); commits what"
@@ -61,6 +62,10 @@ import picocli.CommandLine.Spec;
     })
 public final class ConsumeCommand implements Callable<Integer> {
   private static final Object NOTHING_YET = new Object();
+  private static final String AUTO_CREATE = "allow.auto.create.topics";
+
+  /** With --exit-at-end, how often positions are checked while no record arrives. */
+  private static final Duration END_CHECK_INTERVAL = Duration.ofMillis(500);
 
   @Spec private CommandSpec spec;
   @Mixin private KafkaOptions kafka;
@@ -112,18 +117,58 @@ public final class ConsumeCommand implements Callable<Integer> {
   private Long count;
 
   @Option(
+      names = {"-e", "--exit-at-end"},
+      description =
+          "Exit once every partition has reached the end offset it had when it was first"
+              + " assigned (records that arrive meanwhile may be printed too).")
+  private boolean exitAtEnd;
+
+  @Option(
+      names = "--until",
+      paramLabel = "TIME",
+      description =
+          "Stop reading each partition at its first record stamped at or after TIME (not printed):"
+              + " an ISO-8601 instant (2025-01-31T12:00:00Z) or epoch milliseconds. Exits when"
+              + " every partition has stopped.")
+  private String until;
+
+  @Option(
+      names = {"-p", "--partition"},
+      paramLabel = "N",
+      description = "Read only partition N of the topic (one --topic, no --group).")
+  private Integer partition;
+
+  @Option(
       names = {"-f", "--format"},
       paramLabel = "FORMAT",
       defaultValue = "text",
-      converter = Format.Converter.class,
-      completionCandidates = Format.Candidates.class,
       description = {
         "text: the value (see --print-key, --print-headers).",
         "json: {\"topic\", \"partition\", \"offset\", \"timestamp\", \"key\", \"value\","
             + " \"headers\"}.",
+        "Or a format string as kcat's -f (%% written %%%%): %%t topic, %%p partition, %%o"
+            + " offset, %%k key, %%K key size, %%s value, %%S value size, %%T timestamp (epoch"
+            + " ms), %%h headers; \\n, \\t, \\r, \\\\. A newline ends each record unless the string ends"
+            + " with one.",
         "Default: ${DEFAULT-VALUE}."
       })
-  private Format format;
+  private String formatText;
+
+  @Option(
+      names = "--null-key",
+      paramLabel = "TEXT",
+      defaultValue = "",
+      description = "What a missing key prints as (text and format strings). Default: nothing.")
+  private String nullKey;
+
+  @Option(
+      names = "--null-value",
+      paramLabel = "TEXT",
+      defaultValue = "",
+      description =
+          "What a missing value (a tombstone) prints as (text and format strings). Default:"
+              + " nothing.")
+  private String nullValue;
 
   @Option(names = "--print-key", description = "Text format: print KEY<SEP> before the value.")
   private boolean printKey;
@@ -160,6 +205,13 @@ public final class ConsumeCommand implements Callable<Integer> {
   private final Set<TopicPartition> positioned = new HashSet<>();
 
   private Start start;
+
+  private RecordLines lines;
+
+  private Stops stops;
+
+  /** The topics read: without a group, those that exist (or that the broker will create). */
+  private List<String> reading = List.of();
 
   /** Records printed so far. */
   private long printed;
@@ -208,6 +260,7 @@ public final class ConsumeCommand implements Callable<Integer> {
       if (group == null) {
         partitions = withCreatedTopics(consumer, partitions);
         consumer.assign(partitions);
+        stops.assigned(partitions, consumer::endOffsets);
         firstAssigned(consumer, partitions);
       }
       print(consumer, out);
@@ -255,6 +308,20 @@ public final class ConsumeCommand implements Callable<Integer> {
     if (count != null && count < 1) {
       throw kafka.usage("--count must be at least 1, was " + count);
     }
+    if (partition != null && (topics.size() != 1 || group != null)) {
+      throw kafka.usage("--partition needs exactly one --topic, and no --group");
+    }
+    if (partition != null && partition < 0) {
+      throw kafka.usage("--partition must be 0 or more, was " + partition);
+    }
+    Instant stopAt = until == null ? null : parseUntil(until);
+    if (stopAt != null && group != null && commit) {
+      throw kafka.usage(
+          "--until with --group needs --no-commit: the record that stops a partition is read but"
+              + " not printed, and would be committed");
+    }
+    stops = new Stops(exitAtEnd, stopAt);
+    lines = recordLines();
     if (group != null && group.isBlank()) {
       throw kafka.usage("--group must not be blank");
     }
@@ -275,6 +342,54 @@ public final class ConsumeCommand implements Callable<Integer> {
       return new Start.Since(parseSince(since));
     }
     return new Start.Default();
+  }
+
+  private RecordLines recordLines() {
+    var parsed = spec.commandLine().getParseResult();
+    boolean textOptions = printKey || printHeaders || parsed.hasMatchedOption("--key-separator");
+    Format format = null;
+    Template template = null;
+    if (Template.looksLikeOne(formatText)) {
+      try {
+        template = Template.parse(formatText);
+      } catch (IllegalArgumentException e) {
+        throw kafka.usage("--format " + e.getMessage());
+      }
+      if (textOptions) {
+        throw kafka.usage(
+            "--print-key, --print-headers and --key-separator are for --format text; a format"
+                + " string says itself what to print (%k, %h)");
+      }
+    } else {
+      try {
+        format = new Format.Converter().convert(formatText);
+      } catch (picocli.CommandLine.TypeConversionException e) {
+        throw kafka.usage(
+            "--format must be text, json or a format string like '%k %s', was '"
+                + formatText
+                + "'");
+      }
+      if (format == Format.JSON
+          && (textOptions
+              || parsed.hasMatchedOption("--null-key")
+              || parsed.hasMatchedOption("--null-value"))) {
+        throw kafka.usage(
+            "--print-key, --print-headers, --key-separator, --null-key and --null-value are for"
+                + " --format text; JSON lines always carry the key, the headers and null");
+      }
+    }
+    return new RecordLines(
+        format,
+        template,
+        new RecordLines.Options(printKey, printHeaders, keySeparator, nullKey, nullValue));
+  }
+
+  private Instant parseUntil(String text) {
+    try {
+      return Instants.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw kafka.usage("--until " + e.getMessage());
+    }
   }
 
   private Instant parseSince(String text) {
@@ -314,9 +429,19 @@ public final class ConsumeCommand implements Callable<Integer> {
                   + "' (without --group, consume reads the topics that exist when it starts)");
         }
       }
+      if (pattern == null && !autoCreate()) {
+        names = existing(cluster);
+      }
+      reading = names;
       Set<TopicPartition> partitions = new HashSet<>();
       for (String topic : names) {
-        cluster.requireUsable(topic);
+        var count = cluster.requireUsable(topic);
+        if (partition != null && count.isPresent()) {
+          if (partition >= count.get()) {
+            throw new CommandFailure(noSuchPartition(topic, count.get()));
+          }
+          return Set.of(new TopicPartition(topic, partition));
+        }
         cluster
             .describe(topic)
             .ifPresent(
@@ -334,6 +459,7 @@ public final class ConsumeCommand implements Callable<Integer> {
       config.put("group.id", group);
       config.put("enable.auto.commit", commit);
     }
+    config.putIfAbsent(AUTO_CREATE, false);
     config.putIfAbsent("auto.offset.reset", start instanceof Start.End ? "latest" : "earliest");
     var settings =
         ConsumerSettings.create(config, Codecs.string(), Codecs.string())
@@ -351,6 +477,57 @@ public final class ConsumeCommand implements Callable<Integer> {
   }
 
   /**
+   * Whether the consumer may create a topic it asks for ({@code allow.auto.create.topics}, where
+   * the broker allows it): not unless the user says so, so that a misspelt topic is not created.
+   */
+  private boolean autoCreate() {
+    return Boolean.parseBoolean(kafka.userSetting(AUTO_CREATE));
+  }
+
+  /**
+   * The named topics that exist. One that does not is reported; when none does, the command fails.
+   * Without a group the others are read; with one, the missing ones stay subscribed to (the
+   * consumer reads them once created, and says they are missing meanwhile).
+   */
+  private List<String> existing(Cluster cluster) {
+    List<String> found = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
+    for (String topic : topics) {
+      (cluster.describe(topic).isPresent() ? found : missing).add(topic);
+    }
+    if (found.isEmpty()) {
+      if (!cluster.autoCreatesTopics()) {
+        cluster.requireUsable(missing.getFirst()); // says so, with the broker's part
+      }
+      throw new CommandFailure(
+          (missing.size() == 1
+                  ? "topic '" + missing.getFirst() + "' does not exist"
+                  : "no topic exists of " + String.join(", ", missing))
+              + "; consume does not create topics (-X "
+              + AUTO_CREATE
+              + "=true lets this broker create them on first use)");
+    }
+    if (group == null) {
+      for (String topic : missing) {
+        err.println("gregor consume: topic '" + topic + "' does not exist; reading the others");
+      }
+    }
+    return found;
+  }
+
+  private String noSuchPartition(String topic, int count) {
+    return "partition "
+        + partition
+        + " does not exist: topic '"
+        + topic
+        + "' has "
+        + TopicsCommand.plural(count, "partition")
+        + " (0 to "
+        + (count - 1)
+        + ")";
+  }
+
+  /**
    * Adds the partitions of named topics that did not exist at the start (the broker creates topics
    * on first use, or preflight would have failed): waits until they do, as it waits for records.
    */
@@ -358,10 +535,17 @@ public final class ConsumeCommand implements Callable<Integer> {
       Consumer<String, String, Received<String, String>> consumer, Set<TopicPartition> partitions)
       throws InterruptedException {
     Set<TopicPartition> all = new HashSet<>(partitions);
-    for (String topic : topics) {
+    for (String topic : reading) {
       boolean told = false;
       while (all.stream().noneMatch(p -> p.topic().equals(topic))) {
         var found = consumer.partitionsFor(topic);
+        if (partition != null && !found.isEmpty()) {
+          if (partition >= found.size()) {
+            throw new CommandFailure(noSuchPartition(topic, found.size()));
+          }
+          all.add(new TopicPartition(topic, partition));
+          continue;
+        }
         found.forEach(p -> all.add(new TopicPartition(topic, p.partition())));
         if (found.isEmpty()) {
           if (!told) {
@@ -377,9 +561,8 @@ public final class ConsumeCommand implements Callable<Integer> {
 
   /** Prints records until the count, the end of the stream, stdout closing, or a signal. */
   private void print(Consumer<String, String, Received<String, String>> consumer, PrintStream out) {
-    var lines = new RecordLines(format, printKey, printHeaders, keySeparator);
     try {
-      while (count == null || printed < count) {
+      while ((count == null || printed < count) && !stops.done()) {
         Object next =
             Select.selectOrClosed(
                 consumer.output().receiveClause(), Select.defaultClause(NOTHING_YET));
@@ -389,7 +572,21 @@ public final class ConsumeCommand implements Callable<Integer> {
           if (out.checkError()) {
             return;
           }
-          next = consumer.output().receiveOrClosed();
+          if (!stops.atEnd()) {
+            next = consumer.output().receiveOrClosed();
+          } else if (stops.reachedByPosition(consumer::position, seeking::containsKey)) {
+            return;
+          } else if (stops.checkAgain()) {
+            continue;
+          } else {
+            // A partition's position can pass its end without a record (transaction markers).
+            next =
+                Select.selectOrClosedWithin(
+                    END_CHECK_INTERVAL, NOTHING_YET, consumer.output().receiveClause());
+            if (next == NOTHING_YET) {
+              continue;
+            }
+          }
         }
         @SuppressWarnings("unchecked")
         var event = next instanceof ChannelClosed ? null : (Event<Received<String, String>>) next;
@@ -398,8 +595,15 @@ public final class ConsumeCommand implements Callable<Integer> {
             return;
           }
           case Event.Data(var record) -> {
-            if (!seeking.containsKey(record.topicPartition())) {
-              out.println(lines.line(record));
+            if (seeking.containsKey(record.topicPartition())) {
+              continue; // fetched from the position before a seek
+            }
+            var verdict = stops.received(record);
+            if (verdict == Stops.Verdict.SKIP_AND_STOP) {
+              consumer.control().send(new Operation.Pause(Set.of(record.topicPartition())));
+            }
+            if (verdict == Stops.Verdict.PRINT) {
+              out.print(lines.line(record));
               printed++;
               if (printed % 1024 == 0 && out.checkError()) {
                 return; // stdout is closed (e.g. | head): nobody is reading
@@ -408,9 +612,12 @@ public final class ConsumeCommand implements Callable<Integer> {
           }
           case Event.Rebalance(var kind, var partitions) -> {
             if (kind == RebalanceKind.ASSIGNED) {
+              stops.assigned(partitions, consumer::endOffsets);
               Set<TopicPartition> fresh = new HashSet<>(partitions);
               fresh.removeAll(positioned);
               firstAssigned(consumer, fresh);
+            } else {
+              stops.revoked(partitions);
             }
           }
           case Event.Result(var operation, var value) -> answered(operation);
@@ -418,7 +625,10 @@ public final class ConsumeCommand implements Callable<Integer> {
             if (failure.subject() instanceof Operation<?> operation) {
               answered(operation);
             }
-            err.println("gregor consume: " + failure.kind() + ": " + failure.message());
+            err.println(
+                "gregor consume: "
+                    + (failure.kind() == ErrorKind.UNKNOWN_TOPIC ? "" : failure.kind() + ": ")
+                    + failure.message());
             fatal |= failure.kind() == ErrorKind.FATAL;
           }
           case Event.Eof() -> {

@@ -50,8 +50,9 @@ import tools.jackson.databind.json.JsonMapper;
     versionProvider = Gregor.Version.class,
     description = {
       "Runs the original Gregor's TL;DR examples in Java, printing every event.",
-      "A producer and a consumer of JSON maps, then a producer whose transducer reshapes its",
-      "input. Starts a Kafka broker in this process, unless --bootstrap names one."
+      "A producer and a consumer of JSON maps, then a producer whose transducer reshapes its"
+          + " input.",
+      "Starts a Kafka broker in this process, unless --bootstrap names one."
     })
 public final class DemoCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = JsonMapper.builder().build();

@@ -23,7 +23,9 @@ import picocli.CommandLine.ParseResult;
       DemoCommand.class,
       ProduceCommand.class,
       ConsumeCommand.class,
-      TopicsCommand.class
+      TopicsCommand.class,
+      GroupsCommand.class,
+      ClusterCommand.class
     })
 public final class Gregor {
   /** The command failed: a port was taken, a directory was not writable, Kafka failed. */

@@ -4,11 +4,17 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -62,7 +68,13 @@ final class KafkaOptions {
       description =
           "A Kafka client setting, passed through (repeatable), e.g. -X security.protocol=SSL;"
               + " overrides --command-config.")
-  private Map<String, String> extra = new LinkedHashMap<>();
+  private List<String> settings = new ArrayList<>();
+
+  /**
+   * {@link #settings} by key, made by {@link #validate()} (picocli's own map options word their
+   * errors badly: "option option '--kafka'").
+   */
+  private final Map<String, String> extra = new LinkedHashMap<>();
 
   /** The settings of {@link #commandConfig}, read by {@link #validate()}. */
   private Map<String, String> fileSettings = Map.of();
@@ -110,9 +122,90 @@ final class KafkaOptions {
     if (!timeout.isPositive()) {
       throw usage("--timeout must be positive, was " + Durations.format(timeout));
     }
+    for (String setting : settings) {
+      int at = setting.indexOf('=');
+      if (at < 1) {
+        throw usage("-X must be KEY=VALUE (e.g. -X security.protocol=SSL), was '" + setting + "'");
+      }
+      extra.put(setting.substring(0, at).trim(), setting.substring(at + 1));
+    }
     if (commandConfig != null) {
       fileSettings = CommandConfig.load(commandConfig);
     }
+    warnUnknownSettings();
+  }
+
+  /**
+   * A {@code -X} key Kafka's client does not know is passed on (Kafka ignores it, and a plugin may
+   * read it), with a warning: it is usually a typo. The client is the command's own: the producer
+   * for {@code produce}, the consumer for {@code consume}, the Admin client otherwise.
+   */
+  private void warnUnknownSettings() {
+    if (spec == null) {
+      return; // options made in code
+    }
+    String command = spec.name();
+    Set<String> known =
+        switch (command) {
+          case "produce" -> ProducerConfig.configNames();
+          case "consume" -> ConsumerConfig.configNames();
+          default -> AdminClientConfig.configNames();
+        };
+    String client =
+        switch (command) {
+          case "produce" -> "producer";
+          case "consume" -> "consumer";
+          default -> "Admin client";
+        };
+    for (String key : extra.keySet()) {
+      if (!known.contains(key)) {
+        Std.err()
+            .println(
+                spec.qualifiedName()
+                    + ": warning: -X "
+                    + key
+                    + " is not a Kafka "
+                    + client
+                    + " setting; passed on all the same"
+                    + closest(key, known).map(k -> " (did you mean " + k + "?)").orElse(""));
+      }
+    }
+  }
+
+  /** The known key nearest to {@code key}, when it is a likely typo of it (2 edits at most). */
+  static Optional<String> closest(String key, Set<String> known) {
+    String best = null;
+    int bestDistance = 3;
+    for (String candidate : known) {
+      int distance = editDistance(key, candidate);
+      if (distance < bestDistance) {
+        best = candidate;
+        bestDistance = distance;
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  private static int editDistance(String a, String b) {
+    if (Math.abs(a.length() - b.length()) > 2) {
+      return 3;
+    }
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
   }
 
   /** Whether {@code servers} is HOST:PORT[,HOST:PORT...]. */
@@ -192,6 +285,11 @@ final class KafkaOptions {
   Map<String, Object> consumer(String clientId) {
     Map<String, Object> config = common(clientId);
     return userSettings(config);
+  }
+
+  /** The value the user gave a client setting ({@code -X} over the file), or null. */
+  String userSetting(String key) {
+    return extra.containsKey(key) ? extra.get(key) : fileSettings.get(key);
   }
 
   /** {@code config} with the {@code --command-config} file's settings, then {@code -X}'s. */

@@ -5,6 +5,7 @@ import io.gregor.Message;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import tools.jackson.core.JacksonException;
@@ -19,7 +20,8 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <ul>
  *   <li>{@code text}: the line is the value; with a key separator, the text before its first
- *       occurrence is the key (a line without it is an error). An empty line is an empty value.
+ *       occurrence is the key (a line without it is an error). An empty line is an empty value. A
+ *       value equal to the tombstone marker (when there is one) makes a tombstone.
  *   <li>{@code json}: the line is an object with {@code value} (required; {@code null} makes a
  *       tombstone), and optionally {@code key}, {@code headers} (an object; a key whose value is an
  *       array gives one header per element), {@code partition} and {@code timestamp} (ISO-8601 or
@@ -45,14 +47,29 @@ final class LineParser {
   private final String keySeparator;
   private final Integer partition;
   private final List<Header> headers;
+  private final String tombstoneMarker;
+  private final boolean binary;
 
+  /**
+   * A parser; a text line whose value is {@code tombstoneMarker} exactly (when not null) is sent as
+   * a tombstone. With {@code binary}, a JSON line's key and value are base64, decoded to bytes
+   * carried one a char ({@link Latin1}).
+   */
   LineParser(
-      Format format, String topic, String keySeparator, Integer partition, List<Header> headers) {
+      Format format,
+      String topic,
+      String keySeparator,
+      Integer partition,
+      List<Header> headers,
+      String tombstoneMarker,
+      boolean binary) {
     this.format = format;
     this.topic = topic;
     this.keySeparator = keySeparator;
     this.partition = partition;
     this.headers = List.copyOf(headers);
+    this.tombstoneMarker = tombstoneMarker;
+    this.binary = binary;
   }
 
   /** A line that cannot become a message; the message says why. */
@@ -93,6 +110,9 @@ final class LineParser {
       key = line.substring(0, at);
       value = line.substring(at + keySeparator.length());
     }
+    if (value.equals(tombstoneMarker)) {
+      return new Message<>(topic, partition, key, null, null, headers, true);
+    }
     return new Message<>(topic, partition, key, value, null, headers, false);
   }
 
@@ -125,8 +145,8 @@ final class LineParser {
     if (!node.has("value")) {
       throw new BadLine("no \"value\" (use \"value\": null for a tombstone)");
     }
-    String key = text(node.get("key"));
-    String value = text(node.get("value"));
+    String key = binary ? base64(node, "key") : text(node.get("key"));
+    String value = binary ? base64(node, "value") : text(node.get("value"));
     List<Header> all = new ArrayList<>(headers);
     all.addAll(headers(node.get("headers")));
     Integer messagePartition = partition(node.get("partition"));
@@ -140,6 +160,22 @@ final class LineParser {
       return null;
     }
     return node.isString() ? node.stringValue() : node.toString();
+  }
+
+  /** A base64 string's bytes, carried one a char; {@code null} for null or absent. */
+  private static String base64(JsonNode line, String field) throws BadLine {
+    JsonNode node = line.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (node.isString()) {
+      try {
+        return Latin1.carrying(Base64.getDecoder().decode(node.stringValue()));
+      } catch (IllegalArgumentException e) {
+        // reported below
+      }
+    }
+    throw new BadLine("with --binary, \"" + field + "\" must be a base64 string, got " + node);
   }
 
   private static List<Header> headers(JsonNode node) throws BadLine {

@@ -11,6 +11,10 @@ import io.gregor.Producer;
 import io.gregor.ProducerSettings;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -77,6 +81,38 @@ public final class ProduceCommand implements Callable<Integer> {
   private String keySeparator;
 
   @Option(
+      names = {"-D", "--delimiter"},
+      paramLabel = "DELIM",
+      defaultValue = "\\n",
+      description = {
+        "What ends a record, as kcat's -D: any text, with \\n, \\r, \\t, \\0 and \\\\ for"
+            + " a newline, a carriage return, a tab, a zero byte and a backslash. Default: \\n."
+      })
+  private String delimiterText;
+
+  @Option(
+      names = "--strip-cr",
+      description = "Remove a carriage return (\\r) that ends a record (Windows line ends).")
+  private boolean stripCr;
+
+  @Option(
+      names = "--binary",
+      description = {
+        "Send the bytes as they are: input that is not UTF-8 is not refused.",
+        "With --format json, \"key\" and \"value\" are base64."
+      })
+  private boolean binary;
+
+  @Option(
+      names = "--tombstone-marker",
+      paramLabel = "TEXT",
+      description = {
+        "Text format: a value that is exactly TEXT is sent as a tombstone (a null value).",
+        "--tombstone-marker '' makes every empty value one, as kcat's -Z."
+      })
+  private String tombstoneMarker;
+
+  @Option(
       names = {"-p", "--partition"},
       paramLabel = "N",
       description = "Send every record to partition N. Default: Kafka's partitioner chooses.")
@@ -107,8 +143,9 @@ public final class ProduceCommand implements Callable<Integer> {
       paramLabel = "WHEN",
       defaultValue = "auto",
       description = {
-        "A progress line (records/s, MB/s) on stderr: auto (when stderr is a terminal and",
-        "stdin is not), on, or off. Default: ${DEFAULT-VALUE}."
+        "A progress line (records/s, MB/s) on stderr: auto (when stderr is a terminal and"
+            + " stdin is not), on, or off.",
+        "Default: ${DEFAULT-VALUE}."
       })
   private String progress;
 
@@ -120,6 +157,8 @@ public final class ProduceCommand implements Callable<Integer> {
   private final AtomicLong bytes = new AtomicLong();
   private volatile boolean producerFailed;
   private Progress progressLine;
+  private byte[] delimiter;
+  private final RepeatedReasons lineErrors = new RepeatedReasons();
   private Integer exitCode;
 
   /** Created by picocli. */
@@ -168,6 +207,9 @@ public final class ProduceCommand implements Callable<Integer> {
     if (keySeparator != null && format == Format.JSON) {
       throw kafka.usage("--key-separator is for --format text; JSON lines carry a \"key\"");
     }
+    if (tombstoneMarker != null && format == Format.JSON) {
+      throw kafka.usage("--tombstone-marker is for --format text; in JSON, \"value\": null is one");
+    }
     if (keySeparator != null && keySeparator.isEmpty()) {
       throw kafka.usage("--key-separator must not be empty");
     }
@@ -181,6 +223,11 @@ public final class ProduceCommand implements Callable<Integer> {
       throw kafka.usage(
           "--compression must be none, gzip, snappy, lz4 or zstd, was '" + compression + "'");
     }
+    try {
+      delimiter = DelimitedInput.delimiter(delimiterText);
+    } catch (IllegalArgumentException e) {
+      throw kafka.usage("--delimiter " + e.getMessage());
+    }
     if (!Set.of("auto", "on", "off").contains(progress)) {
       throw kafka.usage("--progress must be auto, on or off, was '" + progress + "'");
     }
@@ -193,7 +240,15 @@ public final class ProduceCommand implements Callable<Integer> {
       }
       common.add(Header.of(header.substring(0, at), header.substring(at + 1)));
     }
-    return new LineParser(format, topic, keySeparator, partition, common);
+    boolean bytesAsText = binary && format == Format.TEXT;
+    return new LineParser(
+        format,
+        topic,
+        bytesAsText ? Latin1.carrying(keySeparator) : keySeparator,
+        partition,
+        common,
+        bytesAsText ? Latin1.carrying(tombstoneMarker) : tombstoneMarker,
+        binary);
   }
 
   /** Checks the broker and the topic before reading any input; returns the topic's partitions. */
@@ -208,7 +263,10 @@ public final class ProduceCommand implements Callable<Integer> {
     config.putIfAbsent("acks", acks);
     config.putIfAbsent("compression.type", compression);
     var settings =
-        ProducerSettings.create(config, Codecs.string(), Codecs.string())
+        ProducerSettings.create(
+                config,
+                binary ? Latin1.codec() : Codecs.string(),
+                binary ? Latin1.codec() : Codecs.string())
             .withOutputPolicy(EventType.DATA, EventType.ERROR)
             .withCloseTimeout(
                 Duration.ofMillis(kafka.deliveryTimeoutMillis()).plus(kafka.timeout()));
@@ -230,16 +288,16 @@ public final class ProduceCommand implements Callable<Integer> {
   /** Reads standard input to its end (or until the producer closes), sending each line. */
   private void send(LineParser parser, Producer<Message<String, String>, String, String> producer)
       throws InterruptedException {
-    try (var in = Std.in()) {
+    try (var in = new DelimitedInput(Std.in(), delimiter)) {
       long number = 0;
-      for (String line = in.readLine(); line != null; line = in.readLine()) {
+      for (byte[] record = in.next(); record != null; record = in.next()) {
         number++;
         Message<String, String> message;
         try {
-          message = parser.parse(line);
+          message = parser.parse(decode(record));
         } catch (LineParser.BadLine e) {
           failed.incrementAndGet();
-          report("line " + number + ": " + e.getMessage());
+          reportLine(number, e.getMessage());
           continue;
         }
         if (message == null) {
@@ -255,6 +313,35 @@ public final class ProduceCommand implements Callable<Integer> {
       producerFailed = true; // what was read is still sent; the exit code says it was not all
       report("cannot read standard input: " + e.getMessage());
     }
+  }
+
+  /**
+   * A record's text: its bytes carried one a char with {@code --binary} in text format, otherwise
+   * its UTF-8, strictly (rewriting bad bytes to U+FFFD would send something else than was given).
+   */
+  private String decode(byte[] record) throws LineParser.BadLine {
+    int length = record.length;
+    if (stripCr && length > 0 && record[length - 1] == '\r') {
+      length--;
+    }
+    if (binary && format == Format.TEXT) {
+      return new String(record, 0, length, StandardCharsets.ISO_8859_1);
+    }
+    var bytes = ByteBuffer.wrap(record, 0, length);
+    var text = CharBuffer.allocate(length);
+    var result =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(bytes, text, true);
+    if (result.isError()) {
+      throw new LineParser.BadLine(
+          "not valid UTF-8 at byte "
+              + (bytes.position() + 1)
+              + " (--binary sends bytes as they are)");
+    }
+    return text.flip().toString();
   }
 
   /** Counts the outcomes, reporting each failed line, until the producer's EOF. */
@@ -288,7 +375,7 @@ public final class ProduceCommand implements Callable<Integer> {
       report(failure.kind() + ": " + failure.message());
     } else {
       failed.incrementAndGet();
-      report("line " + line + ": " + reason(failure));
+      reportLine(line, reason(failure));
     }
   }
 
@@ -304,6 +391,13 @@ public final class ProduceCommand implements Callable<Integer> {
           default -> failure.kind().toString();
         };
     return kind + ": " + Cluster.rootMessage(failure.cause());
+  }
+
+  private void reportLine(long number, String reason) {
+    String text = lineErrors.report(number, reason);
+    if (text != null) {
+      report(text);
+    }
   }
 
   private void report(String line) {
@@ -333,6 +427,7 @@ public final class ProduceCommand implements Callable<Integer> {
     if (progressLine != null) {
       progressLine.close();
     }
+    lineErrors.summary().forEach(line -> err.println("gregor produce: " + line));
     err.println(
         "gregor produce: "
             + (signal ? "stopped; " : "")

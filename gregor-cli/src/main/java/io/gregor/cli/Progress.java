@@ -57,7 +57,7 @@ final class Progress implements AutoCloseable {
     err.print(
         String.format(
             Locale.ROOT,
-            "\r%s %,d records, %,.0f records/s, %.1f MB/s\033[K",
+            "\r%s %d records, %.0f records/s, %.1f MB/s\033[K",
             label,
             count,
             count / seconds,

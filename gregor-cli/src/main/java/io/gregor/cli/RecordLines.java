@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -15,7 +14,9 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <ul>
  *   <li>{@code text}: {@code [HEADERS<TAB>][KEY<SEP>]VALUE}, headers as {@code k=v,k=v}; a missing
- *       key or value prints as {@code null}.
+ *       key or value prints as the {@code --null-key} or {@code --null-value} text (by default
+ *       nothing, as kcat does).
+ *   <li>a {@link Template} (a format string in kcat's manner), with the same null texts.
  *   <li>{@code json}: {@code {"topic", "partition", "offset", "timestamp" (ISO-8601), "key",
  *       "value", "headers"}}; key and value are strings or {@code null}; headers an object whose
  *       values are strings (or {@code null}), or arrays of them for a key that occurs more than
@@ -25,38 +26,48 @@ import tools.jackson.databind.json.JsonMapper;
 final class RecordLines {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
 
-  private final Format format;
-  private final boolean printKey;
-  private final boolean printHeaders;
-  private final String keySeparator;
+  /** What a record's output is made of. */
+  record Options(
+      boolean printKey,
+      boolean printHeaders,
+      String keySeparator,
+      String nullKey,
+      String nullValue) {}
 
-  RecordLines(Format format, boolean printKey, boolean printHeaders, String keySeparator) {
+  private final Format format;
+  private final Template template;
+  private final Options options;
+
+  /** Lines in a format; {@code template}, when not null, replaces it. */
+  RecordLines(Format format, Template template, Options options) {
     this.format = format;
-    this.printKey = printKey;
-    this.printHeaders = printHeaders;
-    this.keySeparator = keySeparator;
+    this.template = template;
+    this.options = options;
   }
 
+  /** The record's output, with its newline. */
   String line(Received<String, String> record) {
+    if (template != null) {
+      String text = template.render(record, options.nullKey(), options.nullValue());
+      return template.addsNewline() ? text + "\n" : text;
+    }
     return switch (format) {
-      case TEXT -> text(record);
-      case JSON -> json(record);
-    };
+          case TEXT -> text(record);
+          case JSON -> json(record);
+        }
+        + "\n";
   }
 
   private String text(Received<String, String> record) {
     var line = new StringBuilder();
-    if (printHeaders) {
-      line.append(
-              record.headers().stream()
-                  .map(h -> h.key() + "=" + h.valueAsString())
-                  .collect(Collectors.joining(",")))
-          .append('\t');
+    if (options.printHeaders()) {
+      line.append(Template.headers(record)).append('\t');
     }
-    if (printKey) {
-      line.append(record.key()).append(keySeparator);
+    if (options.printKey()) {
+      line.append(record.key() == null ? options.nullKey() : record.key())
+          .append(options.keySeparator());
     }
-    return line.append(record.value()).toString();
+    return line.append(record.value() == null ? options.nullValue() : record.value()).toString();
   }
 
   private static String json(Received<String, String> record) {

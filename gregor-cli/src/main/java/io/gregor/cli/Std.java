@@ -1,11 +1,10 @@
 package io.gregor.cli;
 
 import java.io.BufferedOutputStream;
-import java.io.BufferedReader;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
@@ -19,11 +18,9 @@ final class Std {
 
   private Std() {}
 
-  /** Standard input, as UTF-8 lines. */
-  static BufferedReader in() {
-    return new BufferedReader(
-        new InputStreamReader(new FileInputStream(FileDescriptor.in), StandardCharsets.UTF_8),
-        BUFFER);
+  /** Standard input, as bytes (decoding is the reader's business: it may refuse bad UTF-8). */
+  static InputStream in() {
+    return new FileInputStream(FileDescriptor.in);
   }
 
   /** Standard output, buffered: flush when a batch of lines is written. */

@@ -21,11 +21,12 @@ import picocli.CommandLine.Spec;
     name = "topics",
     mixinStandardHelpOptions = true,
     versionProvider = Gregor.Version.class,
-    description = "Lists, creates, describes and deletes topics.",
+    description = "Lists, creates, describes, alters and deletes topics.",
     subcommands = {
       TopicsCommand.ListTopics.class,
       TopicsCommand.Create.class,
       TopicsCommand.Describe.class,
+      TopicsCommand.Alter.class,
       TopicsCommand.Delete.class
     })
 public final class TopicsCommand {
@@ -139,8 +140,8 @@ public final class TopicsCommand {
       mixinStandardHelpOptions = true,
       versionProvider = Gregor.Version.class,
       description = {
-        "Prints a topic's partitions (leader, replicas, in-sync replicas, first and end offsets)",
-        "and the settings it overrides."
+        "Prints a topic's partitions (leader, replicas, in-sync replicas, first and end offsets)"
+            + " and the settings it overrides."
       })
   static final class Describe implements Callable<Integer> {
     @Spec private CommandSpec spec;
@@ -194,6 +195,81 @@ public final class TopicsCommand {
       return nodes.stream()
           .map(node -> Integer.toString(node.id()))
           .collect(Collectors.joining(",", "[", "]"));
+    }
+  }
+
+  /** {@code gregor topics alter NAME}: more partitions, settings set or removed. */
+  @Command(
+      name = "alter",
+      mixinStandardHelpOptions = true,
+      versionProvider = Gregor.Version.class,
+      description = "Adds partitions to a topic, and sets or removes its settings.")
+  static final class Alter implements Callable<Integer> {
+    @Spec private CommandSpec spec;
+    @Mixin private KafkaOptions kafka;
+
+    @Parameters(paramLabel = "NAME", description = "The topic's name.")
+    private String name;
+
+    @Option(
+        names = {"-p", "--partitions"},
+        paramLabel = "N",
+        description = "Grow the topic to N partitions (Kafka cannot remove partitions).")
+    private Integer partitions;
+
+    @Option(
+        names = {"-c", "--config"},
+        paramLabel = "KEY=VALUE",
+        description = "Set a topic setting (repeatable), e.g. --config retention.ms=86400000.")
+    private Map<String, String> configs = new LinkedHashMap<>();
+
+    @Option(
+        names = "--delete-config",
+        paramLabel = "KEY",
+        description = "Remove a topic setting, back to the broker's default (repeatable).")
+    private java.util.List<String> deleteConfigs = new java.util.ArrayList<>();
+
+    @Override
+    public Integer call() {
+      kafka.validate();
+      if (partitions == null && configs.isEmpty() && deleteConfigs.isEmpty()) {
+        throw kafka.usage("give --partitions, --config or --delete-config");
+      }
+      if (partitions != null && partitions < 1) {
+        throw kafka.usage("--partitions must be at least 1, was " + partitions);
+      }
+      kafka.configureLogging();
+      try (var cluster = Cluster.of(kafka)) {
+        cluster.requireReachable();
+        var out = spec.commandLine().getOut();
+        if (partitions != null) {
+          int now =
+              cluster
+                  .describe(name)
+                  .orElseThrow(() -> Cluster.noSuchTopic(name))
+                  .partitions()
+                  .size();
+          if (partitions < now) {
+            throw new CommandFailure(
+                "topic '"
+                    + name
+                    + "' has "
+                    + plural(now, "partition")
+                    + "; Kafka cannot remove partitions");
+          }
+          if (partitions > now) {
+            cluster.increasePartitions(name, partitions);
+          }
+          out.println("topic " + name + ": " + plural(partitions, "partition"));
+        }
+        if (!configs.isEmpty() || !deleteConfigs.isEmpty()) {
+          cluster.alterConfigs(name, configs, deleteConfigs);
+          configs.forEach((key, value) -> out.println("topic " + name + ": " + key + "=" + value));
+          deleteConfigs.forEach(key -> out.println("topic " + name + ": " + key + " removed"));
+        }
+        out.flush();
+      }
+      return 0;
     }
   }
 

@@ -123,7 +123,7 @@ class BadInputIT {
             "gregor produce: line 5: no \"value\" (use \"value\": null for a tombstone)",
             "gregor produce: line 6: partition 5 does not exist: topic '"
                 + topic
-                + "' has 1 partitions (0 to 0)",
+                + "' has 1 partition (0 to 0)",
             "gregor produce: line 7: expected a JSON object like {\"key\": \"k\", \"value\": \"v\"},"
                 + " got an array")
         .endsWith("gregor produce: 3 sent, 5 failed");
@@ -163,6 +163,10 @@ class BadInputIT {
         "consume -t t --offset 3 --since 10m",
         "consume -t t --since yesterday",
         "consume -t t --no-commit",
+        "consume -t t -g g -p 0",
+        "consume -t t -f json --print-key",
+        "consume -t t -f %x",
+        "produce -t t -f json --tombstone-marker X",
         "topics",
         "topics create",
         "topics create t --partitions 0",
@@ -177,6 +181,92 @@ class BadInputIT {
     assertThat(result.exitCode()).as("%s", result).isEqualTo(2);
     assertThat(result.stdout()).isEmpty();
     assertThat(result.stderr()).contains("Usage: gregor " + command).doesNotContain("\tat ");
+  }
+
+  @Test
+  void aKafkaSettingWithoutEquals_isAUsageErrorSaidOnce() throws Exception {
+    // when
+    var list = Cli.run(tmp, "topics", "list", "-X", "foo");
+
+    // then
+    assertThat(list.exitCode()).as("%s", list).isEqualTo(2);
+    assertThat(list.stderrLines().getFirst())
+        .isEqualTo("-X must be KEY=VALUE (e.g. -X security.protocol=SSL), was 'foo'");
+  }
+
+  @Test
+  void anUnknownKafkaSetting_getsAWarning_namingTheNearestKnownOne(EmbeddedKafka kafka)
+      throws Exception {
+    // when
+    var list =
+        Cli.run(
+            tmp,
+            "topics",
+            "list",
+            "-b",
+            kafka.bootstrapServers(),
+            "-X",
+            "request.timeout.mss=5000");
+
+    // then: passed on all the same (a plugin may read it)
+    assertThat(list.exitCode()).as("%s", list).isZero();
+    assertThat(list.stderrLines())
+        .containsExactly(
+            "gregor topics list: warning: -X request.timeout.mss is not a Kafka Admin client"
+                + " setting; passed on all the same (did you mean request.timeout.ms?)");
+  }
+
+  @Test
+  void repeatedLineErrors_areShownTenTimes_thenCountedAtTheEnd(EmbeddedKafka kafka, TestNames names)
+      throws Exception {
+    // given: 25 lines without the key separator, one with it
+    var topic = names.topic();
+    kafka.createTopic(topic, 1);
+    var input = "no separator\n".repeat(25) + "k:v\n";
+
+    // when
+    var produce =
+        Cli.runWithInput(
+            tmp, input, "produce", "-t", topic, "-K", ":", "-b", kafka.bootstrapServers());
+
+    // then
+    var reason = "no key separator ':' (with --key-separator every line is KEY:VALUE)";
+    assertThat(produce.exitCode()).as("%s", produce).isEqualTo(1);
+    assertThat(produce.stderrLines())
+        .hasSize(13)
+        .startsWith("gregor produce: line 1: " + reason)
+        .contains("gregor produce: line 10: " + reason)
+        .doesNotContain("gregor produce: line 11: " + reason)
+        .endsWith(
+            "gregor produce: more lines fail with: "
+                + reason
+                + " (counted, not shown; the total comes at the end)",
+            "gregor produce: 15 more lines (not shown) failed with: " + reason,
+            "gregor produce: 1 sent, 25 failed");
+  }
+
+  @Test
+  void tls_toAPlaintextPort_saysThatTlsFailed(EmbeddedKafka kafka) throws Exception {
+    // when
+    var list =
+        Cli.run(
+            tmp,
+            "topics",
+            "list",
+            "-b",
+            kafka.bootstrapServers(),
+            "-X",
+            "security.protocol=SSL",
+            "--timeout",
+            "2s");
+
+    // then
+    assertThat(list.exitCode()).as("%s", list).isEqualTo(1);
+    assertThat(list.stderrLines())
+        .singleElement()
+        .asString()
+        .startsWith("gregor topics list: TLS failed at " + kafka.bootstrapServers() + ": ")
+        .endsWith("(security.protocol asks for TLS; is that a plaintext port?)");
   }
 
   /** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */

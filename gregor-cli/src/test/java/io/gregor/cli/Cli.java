@@ -62,6 +62,13 @@ final class Cli implements AutoCloseable {
     }
   }
 
+  /** Runs {@code gregor args...} with these bytes as standard input, to its end. */
+  static Result runWithInputBytes(Path dir, byte[] stdin, String... args) throws IOException {
+    try (var cli = start(dir, stdin, false, args)) {
+      return cli.await(RUN_LIMIT);
+    }
+  }
+
   /** Runs {@code gregor args...} with nothing on standard input, to its end. */
   static Result run(Path dir, String... args) throws IOException {
     return runWithInput(dir, "", args);
@@ -69,7 +76,7 @@ final class Cli implements AutoCloseable {
 
   /** Starts {@code gregor args...}; {@code java.io.tmpdir} is {@code dir}. */
   static Cli start(Path dir, String stdin, String... args) throws IOException {
-    return start(dir, stdin, false, args);
+    return start(dir, stdin.getBytes(StandardCharsets.UTF_8), false, args);
   }
 
   /** Starts {@code gregor args...} with standard input a pipe: see {@link #stdin()}. */
@@ -77,7 +84,7 @@ final class Cli implements AutoCloseable {
     return start(dir, null, true, args);
   }
 
-  private static Cli start(Path dir, String stdin, boolean piped, String... args)
+  private static Cli start(Path dir, byte[] stdin, boolean piped, String... args)
       throws IOException {
     var jar = System.getProperty("gregor.cli.jar");
     if (jar == null) {
@@ -98,7 +105,7 @@ final class Cli implements AutoCloseable {
     var builder =
         new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
     if (!piped) {
-      var in = Files.writeString(dir.resolve("stdin-" + run), stdin, StandardCharsets.UTF_8);
+      var in = Files.write(dir.resolve("stdin-" + run), stdin);
       builder.redirectInput(in.toFile());
     }
     var process = builder.start();

@@ -13,7 +13,7 @@ class LineParserTest {
 
   @Test
   void text_withoutASeparator_isTheValue_emptyLinesIncluded() throws Exception {
-    var parser = new LineParser(Format.TEXT, "t", null, null, List.of());
+    var parser = new LineParser(Format.TEXT, "t", null, null, List.of(), null, false);
 
     assertThat(parser.parse("a:b").value()).isEqualTo("a:b");
     assertThat(parser.parse("a:b").key()).isNull();
@@ -22,7 +22,7 @@ class LineParserTest {
 
   @Test
   void text_withASeparator_splitsAtTheFirst_andAddsTheCommonHeadersAndPartition() throws Exception {
-    var parser = new LineParser(Format.TEXT, "t", "::", 2, COMMON);
+    var parser = new LineParser(Format.TEXT, "t", "::", 2, COMMON, null, false);
 
     var message = parser.parse("k::v::w");
 
@@ -38,7 +38,7 @@ class LineParserTest {
 
   @Test
   void json_readsEveryField_stringsAsText_otherValuesAsJson() throws Exception {
-    var parser = new LineParser(Format.JSON, "t", null, 1, COMMON);
+    var parser = new LineParser(Format.JSON, "t", null, 1, COMMON, null, false);
 
     var message =
         parser.parse(
@@ -63,7 +63,7 @@ class LineParserTest {
 
   @Test
   void json_nullValueIsATombstone_blankLinesAreSkipped_defaultsApply() throws Exception {
-    var parser = new LineParser(Format.JSON, "t", null, 1, List.of());
+    var parser = new LineParser(Format.JSON, "t", null, 1, List.of(), null, false);
 
     var tombstone = parser.parse("{\"key\": \"k\", \"value\": null}");
 
@@ -76,7 +76,7 @@ class LineParserTest {
 
   @Test
   void json_badLines_sayWhatIsWrong() {
-    var parser = new LineParser(Format.JSON, "t", null, null, List.of());
+    var parser = new LineParser(Format.JSON, "t", null, null, List.of(), null, false);
 
     assertBad(parser, "{\"value\": 1", "not valid JSON");
     assertBad(parser, "{\"value\": 1} trailing", "not valid JSON");

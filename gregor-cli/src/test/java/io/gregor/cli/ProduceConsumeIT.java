@@ -309,7 +309,7 @@ class ProduceConsumeIT {
                 tmp, "produce", "-b", kafka.bootstrapServers(), "-t", topic, "--progress", "on");
         var auto = Cli.startPiped(tmp, "produce", "-b", kafka.bootstrapServers(), "-t", topic)) {
       for (var cli : List.of(shown, auto)) {
-        cli.stdin().write("one\ntwo\n".getBytes(StandardCharsets.UTF_8));
+        cli.stdin().write("line\n".repeat(1500).getBytes(StandardCharsets.UTF_8));
         cli.stdin().flush();
       }
 
@@ -320,15 +320,15 @@ class ProduceConsumeIT {
       var withProgress = shown.await(Duration.ofSeconds(30));
       var without = auto.await(Duration.ofSeconds(30));
 
-      // then: one line, rewritten in place, ended before the summary
+      // then: one line, rewritten in place, ended before the summary; numbers written alike
       assertThat(withProgress.exitCode()).isZero();
       assertThat(withProgress.stderr())
-          .startsWith("\rgregor produce: 2 records, ")
+          .startsWith("\rgregor produce: 1500 records, ")
           .containsPattern("\\d records/s, \\d+\\.\\d MB/s")
-          .endsWith("\ngregor produce: 2 sent, 0 failed\n");
+          .endsWith("\ngregor produce: 1500 sent, 0 failed\n");
       assertThat(withProgress.stderr().split("\n")).hasSize(2);
       assertThat(without.exitCode()).isZero();
-      assertThat(without.stderr()).isEqualTo("gregor produce: 2 sent, 0 failed\n");
+      assertThat(without.stderr()).isEqualTo("gregor produce: 1500 sent, 0 failed\n");
     }
   }
 

@@ -242,7 +242,8 @@ final class UnreadyTopics<M> {
         + topic
         + "' has "
         + partitions
-        + " partitions (0 to "
+        + (partitions == 1 ? " partition" : " partitions")
+        + " (0 to "
         + (partitions - 1)
         + ")";
   }

@@ -49,11 +49,14 @@ final class LineParser {
   private final List<Header> headers;
   private final String tombstoneMarker;
   private final boolean binary;
+  private final boolean ignorePartition;
 
   /**
    * A parser; a text line whose value is {@code tombstoneMarker} exactly (when not null) is sent as
    * a tombstone. With {@code binary}, a JSON line's key and value are base64, decoded to bytes
-   * carried one a char ({@link Latin1}).
+   * carried one a char ({@link Latin1}). With {@code ignorePartition}, a JSON line's {@code
+   * partition} is ignored like its {@code topic} and {@code offset} (for copying to a topic with
+   * fewer partitions).
    */
   LineParser(
       Format format,
@@ -62,7 +65,8 @@ final class LineParser {
       Integer partition,
       List<Header> headers,
       String tombstoneMarker,
-      boolean binary) {
+      boolean binary,
+      boolean ignorePartition) {
     this.format = format;
     this.topic = topic;
     this.keySeparator = keySeparator;
@@ -70,6 +74,7 @@ final class LineParser {
     this.headers = List.copyOf(headers);
     this.tombstoneMarker = tombstoneMarker;
     this.binary = binary;
+    this.ignorePartition = ignorePartition;
   }
 
   /** A line that cannot become a message; the message says why. */
@@ -200,7 +205,7 @@ final class LineParser {
   }
 
   private Integer partition(JsonNode node) throws BadLine {
-    if (node == null || node.isNull()) {
+    if (node == null || node.isNull() || ignorePartition) {
       return partition;
     }
     if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < 0) {

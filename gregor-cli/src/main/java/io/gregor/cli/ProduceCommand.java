@@ -104,6 +104,14 @@ public final class ProduceCommand implements Callable<Integer> {
   private boolean binary;
 
   @Option(
+      names = "--ignore-partition",
+      description = {
+        "With --format json, ignore each line's \"partition\", as its \"topic\" and \"offset\" are.",
+        "For copying what consume printed to a topic with fewer partitions."
+      })
+  private boolean ignorePartition;
+
+  @Option(
       names = "--tombstone-marker",
       paramLabel = "TEXT",
       description = {
@@ -248,7 +256,8 @@ public final class ProduceCommand implements Callable<Integer> {
         partition,
         common,
         bytesAsText ? Latin1.carrying(tombstoneMarker) : tombstoneMarker,
-        binary);
+        binary,
+        ignorePartition);
   }
 
   /** Checks the broker and the topic before reading any input; returns the topic's partitions. */

@@ -13,7 +13,7 @@ class LineParserTest {
 
   @Test
   void text_withoutASeparator_isTheValue_emptyLinesIncluded() throws Exception {
-    var parser = new LineParser(Format.TEXT, "t", null, null, List.of(), null, false);
+    var parser = new LineParser(Format.TEXT, "t", null, null, List.of(), null, false, false);
 
     assertThat(parser.parse("a:b").value()).isEqualTo("a:b");
     assertThat(parser.parse("a:b").key()).isNull();
@@ -22,7 +22,7 @@ class LineParserTest {
 
   @Test
   void text_withASeparator_splitsAtTheFirst_andAddsTheCommonHeadersAndPartition() throws Exception {
-    var parser = new LineParser(Format.TEXT, "t", "::", 2, COMMON, null, false);
+    var parser = new LineParser(Format.TEXT, "t", "::", 2, COMMON, null, false, false);
 
     var message = parser.parse("k::v::w");
 
@@ -38,7 +38,7 @@ class LineParserTest {
 
   @Test
   void json_readsEveryField_stringsAsText_otherValuesAsJson() throws Exception {
-    var parser = new LineParser(Format.JSON, "t", null, 1, COMMON, null, false);
+    var parser = new LineParser(Format.JSON, "t", null, 1, COMMON, null, false, false);
 
     var message =
         parser.parse(
@@ -63,7 +63,7 @@ class LineParserTest {
 
   @Test
   void json_nullValueIsATombstone_blankLinesAreSkipped_defaultsApply() throws Exception {
-    var parser = new LineParser(Format.JSON, "t", null, 1, List.of(), null, false);
+    var parser = new LineParser(Format.JSON, "t", null, 1, List.of(), null, false, false);
 
     var tombstone = parser.parse("{\"key\": \"k\", \"value\": null}");
 
@@ -76,7 +76,7 @@ class LineParserTest {
 
   @Test
   void json_badLines_sayWhatIsWrong() {
-    var parser = new LineParser(Format.JSON, "t", null, null, List.of(), null, false);
+    var parser = new LineParser(Format.JSON, "t", null, null, List.of(), null, false, false);
 
     assertBad(parser, "{\"value\": 1", "not valid JSON");
     assertBad(parser, "{\"value\": 1} trailing", "not valid JSON");
@@ -95,5 +95,15 @@ class LineParserTest {
         .as(line)
         .isInstanceOf(LineParser.BadLine.class)
         .hasMessageContaining(message);
+  }
+
+  @Test
+  void json_withIgnorePartition_dropsTheLinesPartition_butKeepsTheCommonOne() throws Exception {
+    var ignoring = new LineParser(Format.JSON, "t", null, null, List.of(), null, false, true);
+    var common = new LineParser(Format.JSON, "t", null, 1, List.of(), null, false, true);
+
+    String consumed = "{\"topic\":\"src\",\"partition\":7,\"offset\":3,\"value\":\"v\"}";
+    assertThat(ignoring.parse(consumed).partition()).isNull();
+    assertThat(common.parse(consumed).partition()).isEqualTo(1);
   }
 }

@@ -1,5 +1,6 @@
 package io.gregor.cli;
 
+import static java.util.stream.Collectors.joining;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -169,6 +170,47 @@ class ProduceConsumeIT {
     List<JsonNode> copies = copied.stdoutLines().stream().map(JSON::readTree).toList();
     assertThat(byPartition(copies, ProduceConsumeIT::withoutTopic))
         .isEqualTo(byPartition(records, ProduceConsumeIT::withoutTopic));
+  }
+
+  @Test
+  void jsonCopy_toATopicWithFewerPartitions_worksWithIgnorePartition(
+      EmbeddedKafka kafka, TestNames names) throws Exception {
+    // given: 30 keyed records over 3 partitions, printed as JSON lines
+    var source = names.topic("source");
+    var target = names.topic("target");
+    kafka.createTopic(source, 3);
+    kafka.createTopic(target, 1);
+    String lines =
+        IntStream.range(0, 30).mapToObj(i -> "k" + i + ":v" + i).collect(joining("\n")) + "\n";
+    var produce =
+        Cli.runWithInput(
+            tmp, lines, "produce", "-b", kafka.bootstrapServers(), "-t", source, "-K", ":");
+    assertThat(produce.exitCode()).as("%s", produce).isZero();
+    var printed =
+        Cli.run(
+            tmp, "consume", "-b", kafka.bootstrapServers(), "-t", source, "-n", "30", "-f", "json");
+
+    // when: the guide's copy recipe, to a topic of one partition
+    var copy =
+        Cli.runWithInput(
+            tmp,
+            printed.stdout(),
+            "produce",
+            "-b",
+            kafka.bootstrapServers(),
+            "-t",
+            target,
+            "-f",
+            "json",
+            "--ignore-partition");
+
+    // then
+    assertThat(copy.exitCode()).as("%s", copy).isZero();
+    assertThat(copy.stderrLines()).containsExactly("gregor produce: 30 sent, 0 failed");
+    var copied = Cli.run(tmp, "consume", "-b", kafka.bootstrapServers(), "-t", target, "-n", "30");
+    assertThat(copied.stdoutLines())
+        .containsExactlyInAnyOrderElementsOf(
+            IntStream.range(0, 30).mapToObj(i -> "v" + i).toList());
   }
 
   @Test

@@ -200,7 +200,7 @@ public final class ProduceCommand implements Callable<Integer> {
             .unstarted(() -> finish(producer, outcomes, true));
     Runtime.getRuntime().addShutdownHook(onSignal);
     try {
-      send(parser, producer);
+      send(parser, producer, partitions);
     } finally {
       removeHook(onSignal);
     }
@@ -294,8 +294,14 @@ public final class ProduceCommand implements Callable<Integer> {
     };
   }
 
-  /** Reads standard input to its end (or until the producer closes), sending each line. */
-  private void send(LineParser parser, Producer<Message<String, String>, String, String> producer)
+  /**
+   * Reads standard input to its end (or until the producer closes), sending each line. A line's
+   * partition that the topic did not have at the start ({@code partitions}, 0 when unknown) is
+   * refused here, at once, so that its error comes in line order (the producer would report it
+   * later, after lines read since).
+   */
+  private void send(
+      LineParser parser, Producer<Message<String, String>, String, String> producer, int partitions)
       throws InterruptedException {
     try (var in = new DelimitedInput(Std.in(), delimiter)) {
       long number = 0;
@@ -304,6 +310,7 @@ public final class ProduceCommand implements Callable<Integer> {
         Message<String, String> message;
         try {
           message = parser.parse(decode(record));
+          requirePartition(message, partitions);
         } catch (LineParser.BadLine e) {
           failed.incrementAndGet();
           reportLine(number, e.getMessage());
@@ -321,6 +328,25 @@ public final class ProduceCommand implements Callable<Integer> {
     } catch (IOException e) {
       producerFailed = true; // what was read is still sent; the exit code says it was not all
       report("cannot read standard input: " + e.getMessage());
+    }
+  }
+
+  private void requirePartition(Message<String, String> message, int partitions)
+      throws LineParser.BadLine {
+    if (message != null
+        && message.partition() != null
+        && partitions > 0
+        && message.partition() >= partitions) {
+      throw new LineParser.BadLine(
+          "partition "
+              + message.partition()
+              + " does not exist: topic '"
+              + topic
+              + "' has "
+              + TopicsCommand.plural(partitions, "partition")
+              + " (0 to "
+              + (partitions - 1)
+              + ")");
     }
   }
 

@@ -46,6 +46,38 @@ class ProduceInputIT {
   }
 
   @Test
+  void aPartitionTheTopicDoesNotHave_isReportedInLineOrder_beforeLaterLinesErrors(
+      EmbeddedKafka kafka, TestNames names) throws Exception {
+    // given: line 2 names partition 9 of a one-partition topic, line 3 is not JSON
+    var topic = names.topic();
+    kafka.createTopic(topic, 1);
+    String input =
+        """
+        {"value": "first"}
+        {"value": "second", "partition": 9}
+        not json
+        {"value": "fourth"}
+        """;
+
+    // when
+    var produce =
+        Cli.runWithInput(
+            tmp, input, "produce", "-b", kafka.bootstrapServers(), "-t", topic, "-f", "json");
+
+    // then
+    assertThat(produce.exitCode()).as("%s", produce).isEqualTo(1);
+    assertThat(produce.stderrLines()).hasSize(3);
+    assertThat(produce.stderrLines().get(0))
+        .isEqualTo(
+            "gregor produce: line 2: partition 9 does not exist: topic '"
+                + topic
+                + "' has 1 partition (0 to 0)");
+    assertThat(produce.stderrLines().get(1)).startsWith("gregor produce: line 3: not valid JSON");
+    assertThat(produce.stderrLines().get(2)).isEqualTo("gregor produce: 2 sent, 2 failed");
+    assertThat(values(kafka, topic, 2)).containsExactly("first", "fourth");
+  }
+
+  @Test
   void binary_sendsTheBytesAsTheyAre_withTheirCarriageReturn(EmbeddedKafka kafka, TestNames names)
       throws Exception {
     // given

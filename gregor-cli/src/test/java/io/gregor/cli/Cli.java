@@ -153,12 +153,47 @@ final class Cli implements AutoCloseable {
         .until(() -> stdout().lines().count() >= lines);
   }
 
-  /** Sends a signal by name ({@code INT}, {@code TERM}), as Ctrl-C or {@code kill} would. */
-  void signal(String name) throws IOException, InterruptedException {
+  /**
+   * Sends a signal by name ({@code INT}, {@code TERM}), as Ctrl-C or {@code kill} would.
+   *
+   * <p>A process started from a background non-interactive shell (or under {@code nohup}) inherits
+   * SIGINT as ignored, and the JVM then installs no handler for it: a Ctrl-C could never reach it.
+   * In that case SIGTERM is sent instead, which runs the same shutdown hooks, so the test still
+   * checks the CLI's shutdown rather than its parent shell.
+   *
+   * @return the exit code a JVM ends with on the signal sent: 130 for INT, 143 for TERM
+   */
+  int signal(String name) throws IOException, InterruptedException {
+    if (name.equals("INT") && ignoresSigint(process.pid())) {
+      System.err.println("[Cli] SIGINT is ignored in " + process.pid() + "; sending TERM instead");
+      name = "TERM";
+    }
     var kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start();
     if (kill.waitFor() != 0) {
       throw new IllegalStateException("kill -" + name + " failed");
     }
+    return switch (name) {
+      case "INT" -> 130;
+      case "TERM" -> 143;
+      default -> throw new IllegalArgumentException("no exit code known for SIG" + name);
+    };
+  }
+
+  /**
+   * Whether Linux says the process ignores SIGINT (signal 2, the SigIgn mask's bit 1); false
+   * elsewhere.
+   */
+  private static boolean ignoresSigint(long pid) throws IOException {
+    var status = Path.of("/proc", Long.toString(pid), "status");
+    if (!Files.isReadable(status)) {
+      return false;
+    }
+    for (var line : Files.readAllLines(status)) {
+      if (line.startsWith("SigIgn:")) {
+        return (Long.parseUnsignedLong(line.substring(7).strip(), 16) & (1L << 1)) != 0;
+      }
+    }
+    return false;
   }
 
   Result await(Duration timeout) {

@@ -3,9 +3,11 @@ package io.gregor;
 import com.softwaremill.jox.Sink;
 import com.softwaremill.jox.Source;
 import io.gregor.internal.PollLoop;
+import io.gregor.internal.Processor;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -62,10 +64,14 @@ public final class Consumer<K, V, T> implements AutoCloseable {
 
   private final PollLoop<K, V, T> loop;
   private final boolean closeFailsOnUnreadErrors;
+  private final ConsumerSettings<K, V, T> settings;
+  private final java.util.concurrent.atomic.AtomicBoolean processing =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
-  private Consumer(PollLoop<K, V, T> loop, boolean closeFailsOnUnreadErrors) {
+  private Consumer(PollLoop<K, V, T> loop, ConsumerSettings<K, V, T> settings) {
     this.loop = loop;
-    this.closeFailsOnUnreadErrors = closeFailsOnUnreadErrors;
+    this.settings = settings;
+    this.closeFailsOnUnreadErrors = settings.closeFailsOnUnreadErrors();
   }
 
   /**
@@ -76,7 +82,7 @@ public final class Consumer<K, V, T> implements AutoCloseable {
    */
   public static <K, V, T> Consumer<K, V, T> create(ConsumerSettings<K, V, T> settings) {
     var valid = settings.validate();
-    return new Consumer<>(new PollLoop<>(valid), valid.closeFailsOnUnreadErrors());
+    return new Consumer<>(new PollLoop<>(valid), valid);
   }
 
   /** Every outcome, in order; finished after {@link Event.Eof}. */
@@ -96,6 +102,78 @@ public final class Consumer<K, V, T> implements AutoCloseable {
    */
   public <R> R call(ConsumerOperation<R> operation) {
     return loop.call(operation);
+  }
+
+  /**
+   * Says the application has processed {@code record}, the very object a data event carried; with
+   * {@link ConsumerSettings#withAcknowledgements}, commits then go past it once every record before
+   * it in its partition is acknowledged too. Any thread, any order; never blocks. A record of a
+   * partition the consumer no longer has (revoked, lost, sought) changes nothing.
+   *
+   * @throws IllegalStateException when the consumer commits what the reader takes instead
+   */
+  public void acknowledge(Received<?, ?> record) {
+    requireAcknowledgements("acknowledge");
+    loop.acknowledge(Objects.requireNonNull(record, "record"));
+  }
+
+  /**
+   * Says processing {@code record} failed: the {@link RetryPolicy} of the settings' {@link
+   * Acknowledgements} takes it. Before the last try it comes again on the output after the backoff
+   * (as a new data event carrying the same object, after the events made meanwhile); after it, it
+   * goes to the dead-letter topic or becomes an {@link ErrorKind#PROCESSING_FAILED} event, and
+   * counts as acknowledged. Any thread; never blocks.
+   *
+   * @throws IllegalStateException when the consumer commits what the reader takes instead
+   */
+  public void reject(Received<?, ?> record, Throwable cause) {
+    requireAcknowledgements("reject");
+    loop.reject(Objects.requireNonNull(record, "record"), cause);
+  }
+
+  /**
+   * Processes every record with {@code handler}, on virtual threads, at most {@code concurrency} at
+   * once, keeping {@code ordering}: records of one key (or partition) one after another in offset
+   * order. A handler that returns acknowledges its record; one that throws is tried again per the
+   * {@link RetryPolicy}, and after the last try the record goes to the dead-letter topic or becomes
+   * an {@link ErrorKind#PROCESSING_FAILED} error event. Needs {@link
+   * ConsumerSettings#withAcknowledgements}.
+   *
+   * <p>From now on the records are taken from {@link #output()} by the processor: do not read it
+   * yourself. Every other event (errors, rebalances, results, EOF) comes on the returned channel,
+   * which holds {@link ConsumerSettings#outputBufferSize()} events; read it, as you would the
+   * output: while it is full, records wait too (and fetching pauses). It is finished after EOF.
+   *
+   * @throws IllegalStateException without acknowledgements, or when called a second time
+   */
+  public Source<Event<T>> process(Ordering ordering, int concurrency, RecordHandler<K, V> handler) {
+    requireAcknowledgements("process");
+    Objects.requireNonNull(ordering, "ordering");
+    Objects.requireNonNull(handler, "handler");
+    if (concurrency < 1) {
+      throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
+    }
+    if (!processing.compareAndSet(false, true)) {
+      throw new IllegalStateException("process was already called on this consumer");
+    }
+    return Processor.start(
+        loop.output(),
+        loop,
+        ordering,
+        concurrency,
+        handler,
+        settings.acknowledgements().retries(),
+        settings.outputBufferSize(),
+        "gregor-processor");
+  }
+
+  private void requireAcknowledgements(String what) {
+    if (!loop.acknowledges()) {
+      throw new IllegalStateException(
+          what
+              + " needs a consumer that commits after acknowledgement:"
+              + " ConsumerSettings.withAcknowledgements(Acknowledgements.defaults())");
+    }
   }
 
   /** Subscribes, replacing the current subscription. */

@@ -36,6 +36,8 @@ import org.apache.kafka.common.serialization.Deserializer;
  * @param transducer transforms received records before they reach the output, or {@code null}
  * @param closeFailsOnUnreadErrors whether {@code close()} throws a {@link GregorException} when
  *     error events nobody read are left on the output (otherwise it logs them at WARN)
+ * @param acknowledgements commit after acknowledgement, with these bounds and retry policy; {@code
+ *     null} (the default) to commit what the reader has taken
  * @param <T> what data events carry: {@code Received<K, V>} without a transducer
  */
 public record ConsumerSettings<K, V, T>(
@@ -47,7 +49,8 @@ public record ConsumerSettings<K, V, T>(
     Set<EventType> outputPolicy,
     Duration closeTimeout,
     Gatherer<? super Received<K, V>, ?, T> transducer,
-    boolean closeFailsOnUnreadErrors) {
+    boolean closeFailsOnUnreadErrors,
+    Acknowledgements acknowledgements) {
 
   /** Default {@link #outputBufferSize()}. */
   public static final int DEFAULT_OUTPUT_BUFFER_SIZE = 1024;
@@ -94,7 +97,8 @@ public record ConsumerSettings<K, V, T>(
         EnumSet.of(EventType.DATA, EventType.CONTROL, EventType.ERROR),
         DEFAULT_CLOSE_TIMEOUT,
         null,
-        false);
+        false,
+        null);
   }
 
   /** These settings with one more Kafka configuration entry. */
@@ -110,7 +114,8 @@ public record ConsumerSettings<K, V, T>(
         outputPolicy,
         closeTimeout,
         transducer,
-        closeFailsOnUnreadErrors);
+        closeFailsOnUnreadErrors,
+        acknowledgements);
   }
 
   /** These settings with an initial subscription. */
@@ -124,7 +129,8 @@ public record ConsumerSettings<K, V, T>(
         outputPolicy,
         closeTimeout,
         transducer,
-        closeFailsOnUnreadErrors);
+        closeFailsOnUnreadErrors,
+        acknowledgements);
   }
 
   /** These settings subscribed to these topic names. */
@@ -143,7 +149,8 @@ public record ConsumerSettings<K, V, T>(
         outputPolicy,
         closeTimeout,
         transducer,
-        closeFailsOnUnreadErrors);
+        closeFailsOnUnreadErrors,
+        acknowledgements);
   }
 
   /** These settings with the events wanted (DATA and EOF are always added). */
@@ -157,7 +164,8 @@ public record ConsumerSettings<K, V, T>(
         Settings.policy(types),
         closeTimeout,
         transducer,
-        closeFailsOnUnreadErrors);
+        closeFailsOnUnreadErrors,
+        acknowledgements);
   }
 
   /** These settings with another close timeout. */
@@ -171,7 +179,8 @@ public record ConsumerSettings<K, V, T>(
         outputPolicy,
         timeout,
         transducer,
-        closeFailsOnUnreadErrors);
+        closeFailsOnUnreadErrors,
+        acknowledgements);
   }
 
   /**
@@ -189,7 +198,27 @@ public record ConsumerSettings<K, V, T>(
         outputPolicy,
         closeTimeout,
         transducer,
-        fail);
+        fail,
+        acknowledgements);
+  }
+
+  /**
+   * These settings committing after acknowledgement: a partition is committed only up to its first
+   * record the application has not acknowledged ({@link Consumer#acknowledge}, {@link
+   * Consumer#process}). {@code null} goes back to committing what the reader has taken.
+   */
+  public ConsumerSettings<K, V, T> withAcknowledgements(Acknowledgements newAcknowledgements) {
+    return new ConsumerSettings<>(
+        kafka,
+        keyDeserializer,
+        valueDeserializer,
+        topics,
+        outputBufferSize,
+        outputPolicy,
+        closeTimeout,
+        transducer,
+        closeFailsOnUnreadErrors,
+        newAcknowledgements);
   }
 
   /** These settings with a transducer; data events then carry what it produces. */
@@ -205,7 +234,8 @@ public record ConsumerSettings<K, V, T>(
         outputPolicy,
         closeTimeout,
         newTransducer,
-        closeFailsOnUnreadErrors);
+        closeFailsOnUnreadErrors,
+        acknowledgements);
   }
 
   /** These settings as text; the values of Kafka settings that may hold secrets are hidden. */
@@ -229,6 +259,8 @@ public record ConsumerSettings<K, V, T>(
         + transducer
         + ", closeFailsOnUnreadErrors="
         + closeFailsOnUnreadErrors
+        + ", acknowledgements="
+        + acknowledgements
         + "]";
   }
 
@@ -256,6 +288,15 @@ public record ConsumerSettings<K, V, T>(
         topics == null || kafka.get(ConsumerConfig.GROUP_ID_CONFIG) != null,
         "consumer setting 'topics' needs a group id ('group.id' in 'kafka'): Kafka subscribes"
             + " only within a group; without one, assign partitions with Operation.Assign");
+    if (acknowledgements != null) {
+      acknowledgements.validate();
+      Settings.require(
+          io.gregor.internal.PerRecord.holdsNothing(transducer),
+          "consumer setting 'acknowledgements' needs a transducer that handles each record as it"
+              + " comes (none, or Gregor's Transducers factories): with "
+              + transducer
+              + " Gregor cannot tell which record an output came from");
+    }
     return this;
   }
 

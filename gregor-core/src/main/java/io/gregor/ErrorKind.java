@@ -51,5 +51,21 @@ public enum ErrorKind {
   /** An offset commit failed. */
   COMMIT_FAILED,
   /** The Kafka client is in a state it cannot recover from; the stream ends after this event. */
-  FATAL
+  FATAL,
+  /**
+   * A record failed every try of its {@link RetryPolicy} and there is no dead-letter topic; the
+   * failure names the record, and the record now counts as acknowledged.
+   */
+  PROCESSING_FAILED,
+  /**
+   * A record has waited for its acknowledgement longer than {@link
+   * Acknowledgements#overdueAfter()}; commits of its partition stop before it until it is
+   * acknowledged.
+   */
+  ACKNOWLEDGEMENT_OVERDUE,
+  /**
+   * Writing a record to the dead-letter topic failed; the record stays unacknowledged, so commits
+   * of its partition stop before it.
+   */
+  DEAD_LETTER_FAILED
 }

@@ -40,11 +40,19 @@ final class CommitTracker {
   /** With a holding gatherer: per partition, where the records it took end (next offset). */
   private final Map<TopicPartition, long[]> held = new HashMap<>();
 
+  /** With commits after acknowledgement: what still waits for it; otherwise null. */
+  private Acknowledger acknowledger;
+
   /**
    * @param holding whether the transducer may hold records back (see the class comment)
    */
   CommitTracker(boolean holding) {
     this.holding = holding;
+  }
+
+  /** From now on, no commit passes a record that waits for its acknowledgement there. */
+  void acknowledgeWith(Acknowledger acknowledger) {
+    this.acknowledger = acknowledger;
   }
 
   /**
@@ -74,16 +82,29 @@ final class CommitTracker {
    * yet committed, for the {@code assigned} partitions.
    */
   Map<TopicPartition, OffsetAndMetadata> uncommitted(long taken, Set<TopicPartition> assigned) {
+    if (acknowledger != null) {
+      acknowledger.apply(); // acknowledgements made before the commit was asked for count
+    }
     markers.collect(taken, received);
     Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
     received.forEach(
-        (partition, offset) -> {
+        (partition, receivedOffset) -> {
+          OffsetAndMetadata offset = acknowledged(partition, receivedOffset);
           Long last = committed.get(partition);
           if (assigned.contains(partition) && (last == null || last != offset.offset())) {
             offsets.put(partition, offset);
           }
         });
     return offsets;
+  }
+
+  /** The received offset, or the first record before it still waiting for acknowledgement. */
+  private OffsetAndMetadata acknowledged(TopicPartition partition, OffsetAndMetadata received) {
+    if (acknowledger == null) {
+      return received;
+    }
+    long waiting = acknowledger.firstWaiting(partition);
+    return waiting >= 0 && waiting < received.offset() ? new OffsetAndMetadata(waiting) : received;
   }
 
   /** Moves what the reader has taken into the received offsets, keeping the markers few. */
@@ -105,6 +126,9 @@ final class CommitTracker {
     received.keySet().removeAll(partitions);
     committed.keySet().removeAll(partitions);
     held.keySet().removeAll(partitions);
+    if (acknowledger != null) {
+      acknowledger.forget(partitions);
+    }
   }
 
   /**
@@ -116,5 +140,8 @@ final class CommitTracker {
     markers.removeAll(partitions);
     received.keySet().removeAll(partitions);
     held.keySet().removeAll(partitions);
+    if (acknowledger != null) {
+      acknowledger.forget(partitions);
+    }
   }
 }

@@ -47,7 +47,7 @@ public record PerRecord<T, A, R>(Gatherer<T, A, R> gatherer) implements Gatherer
   }
 
   /** Whether {@code gatherer} never holds an element back (null: no gatherer at all). */
-  static boolean holdsNothing(Gatherer<?, ?, ?> gatherer) {
+  public static boolean holdsNothing(Gatherer<?, ?, ?> gatherer) {
     return gatherer == null || gatherer instanceof PerRecord<?, ?, ?>;
   }
 }

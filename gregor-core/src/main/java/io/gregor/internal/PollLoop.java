@@ -9,6 +9,7 @@ import io.gregor.Event;
 import io.gregor.Failure;
 import io.gregor.Operation;
 import io.gregor.RebalanceKind;
+import io.gregor.Received;
 import io.gregor.Topics;
 import java.time.Duration;
 import java.util.Collection;
@@ -114,6 +115,12 @@ public final class PollLoop<K, V, T> {
 
   private final UnreadErrors unreadErrors = new UnreadErrors();
 
+  /** With commits after acknowledgement: the records waiting for it; otherwise null. */
+  private final Acknowledger acknowledger;
+
+  /** When the loop last looked for records overdue for acknowledgement (monotonic millis). */
+  private long lastOverdueCheck;
+
   /** How long the loop waits for the cluster's topics when it checks for missing ones. */
   private final Duration topicLookupTimeout;
 
@@ -154,6 +161,18 @@ public final class PollLoop<K, V, T> {
     }
     // Before the Kafka consumer: the transducer's initializer may throw, and nothing leaks then.
     this.pipeline = new RecordPipeline<>(settings, deliverer, tracker, limit);
+    if (settings.acknowledgements() != null) {
+      this.acknowledger =
+          new Acknowledger(
+              settings.acknowledgements(),
+              new DeadLetters(
+                  settings.acknowledgements().retries().deadLetterTopic(), settings.kafka()),
+              new AcknowledgerLoop());
+      tracker.acknowledgeWith(acknowledger);
+      pipeline.acknowledgeWith(acknowledger);
+    } else {
+      this.acknowledger = null;
+    }
     // Gregor commits itself, and only what the reader has received.
     kafka.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     kafka.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
@@ -194,6 +213,26 @@ public final class PollLoop<K, V, T> {
   /** Runs an operation through the loop and returns its result. */
   public <R> R call(ConsumerOperation<R> operation) {
     return core.call(operation, this::closeDirectly);
+  }
+
+  /** Whether the consumer commits after acknowledgement. */
+  public boolean acknowledges() {
+    return acknowledger != null;
+  }
+
+  /** The application has processed {@code record} (any thread; never blocks). */
+  public void acknowledge(Received<?, ?> record) {
+    acknowledger.acknowledge(record);
+  }
+
+  /** Processing {@code record} failed: the retry policy takes it (any thread; never blocks). */
+  public void reject(Received<?, ?> record, Throwable cause) {
+    acknowledger.reject(record, cause);
+  }
+
+  /** Processing {@code record} failed {@code attempts} times: the policy's last step takes it. */
+  public void gaveUp(Received<?, ?> record, Throwable cause, int attempts) {
+    acknowledger.gaveUp(record, cause, attempts);
   }
 
   /** Error events on their way to the output that no reader has taken. */
@@ -268,11 +307,14 @@ public final class PollLoop<K, V, T> {
     if (closed) {
       return;
     }
+    applyAcknowledgements();
     pipeline.resume(); // records of the last poll still waiting, as far as there is room
     if (deliverer.abandoned() || pipeline.stopped()) {
       flow.stop();
     } else {
-      flow.update(deliverer.queued(), pipeline.recordsPending());
+      flow.update(
+          deliverer.queued(),
+          pipeline.recordsPending() || acknowledger != null && acknowledger.full());
     }
     checkMissingTopics();
     ConsumerRecords<byte[], byte[]> records = poll();
@@ -299,7 +341,7 @@ public final class PollLoop<K, V, T> {
    */
   private ConsumerRecords<byte[], byte[]> poll() {
     if (!ops.hasPartitionsToPoll()) {
-      idle(IDLE_POLL);
+      idle(untilRedelivery(IDLE_POLL));
       return null;
     }
     boolean undisturbed = lastPollWoken;
@@ -354,11 +396,20 @@ public final class PollLoop<K, V, T> {
   }
 
   private Duration pollTimeout() {
-    if (!autoCommit || !hasGroup || output.received() == takenAtLastAutoCommit) {
-      return IDLE_POLL; // no commits, or nothing received to commit: no reason to wake early
+    Duration timeout = untilRedelivery(IDLE_POLL);
+    if (!autoCommit
+        || !hasGroup
+        || output.received() == takenAtLastAutoCommit && acknowledger == null) {
+      return timeout; // no commits, or nothing received to commit: no reason to wake early
     }
     long untilCommit = lastAutoCommit + autoCommitIntervalMs - System.currentTimeMillis();
-    return Duration.ofMillis(Math.clamp(untilCommit, 0, IDLE_POLL.toMillis()));
+    return min(timeout, Duration.ofMillis(Math.clamp(untilCommit, 0, IDLE_POLL.toMillis())));
+  }
+
+  /** {@code timeout}, or less when a rejected record is due for redelivery sooner. */
+  private Duration untilRedelivery(Duration timeout) {
+    long nanos = acknowledger == null ? -1 : acknowledger.nanosToNextRedelivery();
+    return nanos < 0 ? timeout : min(timeout, Duration.ofNanos(nanos));
   }
 
   /** Code on this thread (a transducer, a deserializer) interrupted it: say so and go on. */
@@ -555,11 +606,15 @@ public final class PollLoop<K, V, T> {
       return;
     }
     long now = System.currentTimeMillis();
-    if (now - lastAutoCommit < autoCommitIntervalMs) {
+    boolean acknowledgedEnough = acknowledger != null && acknowledger.commitDue();
+    if (now - lastAutoCommit < autoCommitIntervalMs && !acknowledgedEnough) {
       return;
     }
     lastAutoCommit = now;
     takenAtLastAutoCommit = output.received();
+    if (acknowledger != null) {
+      acknowledger.committed();
+    }
     Map<TopicPartition, OffsetAndMetadata> offsets = ops.uncommitted();
     if (offsets.isEmpty()) {
       return;
@@ -593,6 +648,10 @@ public final class PollLoop<K, V, T> {
       Set<TopicPartition> revoked = new HashSet<>(partitions);
       boolean wasPolling = pauseWakes();
       try {
+        if (acknowledger != null) {
+          Duration wait = settings.acknowledgements().revokeWait();
+          awaitAcknowledgements(revoked, closing ? min(wait, left(closeDeadline)) : wait);
+        }
         ops.commitReceived(revoked, closing ? left(closeDeadline) : settings.closeTimeout());
       } catch (RuntimeException e) {
         commitFailed("commit of received offsets failed: ", e);
@@ -622,6 +681,76 @@ public final class PollLoop<K, V, T> {
     }
   }
 
+  // ---------------------------------------------------------------- acknowledgements
+
+  /** Applies acknowledgements and rejections, and reports records overdue (once a second). */
+  private void applyAcknowledgements() {
+    if (acknowledger == null) {
+      return;
+    }
+    acknowledger.apply();
+    long now = nowMillis();
+    if (now - lastOverdueCheck >= 1000) {
+      lastOverdueCheck = now;
+      for (Failure overdue : acknowledger.overdue()) {
+        log.warn("{}", overdue.message());
+        pipeline.emit(new Event.Error<>(overdue));
+      }
+    }
+    pipeline.flush();
+  }
+
+  /**
+   * Waits, up to {@code timeout}, until no record of {@code partitions} that the reader has taken
+   * still waits for its acknowledgement; events keep going to the reader meanwhile. Records the
+   * reader has not taken are not waited for: they are delivered but not committed.
+   */
+  private void awaitAcknowledgements(Set<TopicPartition> partitions, Duration timeout) {
+    long until = System.nanoTime() + timeout.toNanos();
+    acknowledger.awaited(true);
+    try {
+      while (true) {
+        acknowledger.apply();
+        pipeline.flush();
+        deliverer.queued(); // what now fits goes to the reader
+        if (!acknowledger.takenWaiting(partitions, output.received())) {
+          return;
+        }
+        long left = until - System.nanoTime();
+        if (left <= 0) {
+          log.info(
+              "records of {} were still unacknowledged after {}: commits stop before them",
+              partitions,
+              timeout);
+          return;
+        }
+        LockSupport.parkNanos(Math.min(left, Duration.ofMillis(50).toNanos()));
+      }
+    } finally {
+      acknowledger.awaited(false);
+    }
+  }
+
+  /** What the acknowledger needs of the loop; called on the loop's thread except {@code wake}. */
+  private final class AcknowledgerLoop implements Acknowledger.Loop {
+    @Override
+    public void emitError(Failure failure) {
+      pipeline.emit(new Event.Error<>(failure));
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void redeliver(Acknowledger.Entry entry) {
+      pipeline.emit(new Event.Data<>((T) entry.record));
+      entry.sequence = pipeline.lastSequence();
+    }
+
+    @Override
+    public void wake() {
+      PollLoop.this.wake();
+    }
+  }
+
   // ---------------------------------------------------------------- close
 
   private long deadline() {
@@ -638,6 +767,11 @@ public final class PollLoop<K, V, T> {
     closeDeadline = deadline;
     pipeline.finish();
     pipeline.flush();
+    if (acknowledger != null) {
+      // Fetching has stopped (the loop polls no more); half the close timeout for the work in
+      // flight, the rest for the commit and leaving the group.
+      awaitAcknowledgements(consumer.assignment(), settings.closeTimeout().dividedBy(2));
+    }
     try {
       ops.commitReceived(consumer.assignment(), left(deadline));
     } catch (RuntimeException e) {
@@ -657,6 +791,9 @@ public final class PollLoop<K, V, T> {
       pipeline.emit(
           new Event.Error<>(
               new Failure(ErrorKind.FATAL, "closing the Kafka consumer failed: " + e, e, null)));
+    }
+    if (acknowledger != null) {
+      acknowledger.close(left(deadline));
     }
     if (request != null) {
       request.complete(null);

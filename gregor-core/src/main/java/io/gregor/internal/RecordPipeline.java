@@ -37,6 +37,12 @@ final class RecordPipeline<K, V, T> {
   private final CommitTracker tracker;
   private final Transducer<Received<K, V>, T> transducer;
 
+  /** With commits after acknowledgement: learns of each record delivered; otherwise null. */
+  private Acknowledger acknowledger;
+
+  /** The record being handled (its bytes go with an acknowledged record's entry). */
+  private ConsumerRecord<byte[], byte[]> current;
+
   /** Events made and not yet handed to the deliverer. */
   private final List<Event<T>> batch = new ArrayList<>();
 
@@ -71,6 +77,11 @@ final class RecordPipeline<K, V, T> {
     this.tracker = tracker;
     Gatherer<? super Received<K, V>, ?, T> gatherer = settings.transducer();
     this.transducer = gatherer == null ? null : Transducer.of(gatherer, new DataDownstream());
+  }
+
+  /** From now on, records delivered as data wait for their acknowledgement there. */
+  void acknowledgeWith(Acknowledger acknowledger) {
+    this.acknowledger = acknowledger;
   }
 
   /** Queues an event for the output if the policy wants it. */
@@ -129,6 +140,10 @@ final class RecordPipeline<K, V, T> {
         recordIndex = records.size();
       }
       while (recordIndex < records.size() && !stopped) {
+        if (acknowledger != null && acknowledger.full()) {
+          flush();
+          return; // as many records wait for acknowledgement as allowed: the rest waits here
+        }
         if (deliverer.waiting() + batch.size() >= limit) {
           flush();
           if (deliverer.waiting() >= limit) {
@@ -191,6 +206,7 @@ final class RecordPipeline<K, V, T> {
   }
 
   private void handle(TopicPartition partition, ConsumerRecord<byte[], byte[]> record) {
+    current = record;
     Received<K, V> received = convert(record);
     boolean counted = true;
     boolean stopNow = false;
@@ -266,7 +282,7 @@ final class RecordPipeline<K, V, T> {
   @SuppressWarnings("unchecked")
   private boolean integrate(Received<K, V> received) {
     if (transducer == null) {
-      batch.add(new Event.Data<>((T) received));
+      data((T) received);
       return true;
     }
     try {
@@ -314,10 +330,21 @@ final class RecordPipeline<K, V, T> {
     tracker.transducerFinished(lastSequence());
   }
 
+  private void data(T value) {
+    batch.add(new Event.Data<>(value));
+    if (acknowledger != null && value instanceof Received<?, ?> record) {
+      acknowledger.delivered(
+          record,
+          current == null ? null : current.key(),
+          current == null ? null : current.value(),
+          lastSequence());
+    }
+  }
+
   private final class DataDownstream implements Gatherer.Downstream<T> {
     @Override
     public boolean push(T element) {
-      batch.add(new Event.Data<>(element));
+      data(element);
       return true;
     }
   }

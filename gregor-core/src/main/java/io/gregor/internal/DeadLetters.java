@@ -1,0 +1,95 @@
+package io.gregor.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes records that failed every try to the dead-letter topic: the original bytes, with headers
+ * saying where the record came from and why it failed. The Kafka producer is made on first use,
+ * from the consumer's connection settings; Kafka's callback only reports back (it never waits).
+ */
+final class DeadLetters {
+  private static final Logger log = LoggerFactory.getLogger(DeadLetters.class);
+
+  private final String topic;
+  private final Map<String, Object> config;
+  private KafkaProducer<byte[], byte[]> producer;
+
+  /**
+   * @param topic the dead-letter topic, or null for none
+   * @param consumerKafka the consumer's Kafka settings; those a producer knows are kept
+   */
+  DeadLetters(String topic, Map<String, Object> consumerKafka) {
+    this.topic = topic;
+    this.config = new HashMap<>();
+    consumerKafka.forEach(
+        (key, value) -> {
+          if (ProducerConfig.configNames().contains(key)) {
+            config.put(key, value);
+          }
+        });
+    Object clientId = consumerKafka.get(ProducerConfig.CLIENT_ID_CONFIG);
+    if (clientId != null) {
+      config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId + "-dead-letters");
+    }
+    config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+  }
+
+  /**
+   * Sends the record; {@code done} gets null once Kafka has acknowledged it, or the failure. Never
+   * throws.
+   */
+  void send(Acknowledger.Entry entry, Throwable cause, Consumer<Exception> done) {
+    try {
+      if (producer == null) {
+        producer = new KafkaProducer<>(config);
+      }
+      var record = entry.record;
+      Headers headers = new RecordHeaders();
+      record.headers().forEach(header -> headers.add(header.key(), header.value()));
+      add(headers, "gregor.dlt.topic", record.topic());
+      add(headers, "gregor.dlt.partition", Integer.toString(record.partition()));
+      add(headers, "gregor.dlt.offset", Long.toString(record.offset()));
+      add(headers, "gregor.dlt.exception", cause == null ? "" : cause.getClass().getName());
+      add(
+          headers,
+          "gregor.dlt.message",
+          cause == null || cause.getMessage() == null ? "" : cause.getMessage());
+      add(headers, "gregor.dlt.attempts", Integer.toString(entry.attempts));
+      producer.send(
+          new ProducerRecord<>(
+              topic, null, record.timestamp().toEpochMilli(), entry.key, entry.value, headers),
+          (metadata, exception) -> done.accept(exception));
+    } catch (RuntimeException e) {
+      done.accept(e);
+    }
+  }
+
+  private static void add(Headers headers, String key, String value) {
+    headers.add(key, value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  void close(Duration timeout) {
+    if (producer != null) {
+      try {
+        producer.close(timeout);
+      } catch (RuntimeException e) {
+        log.warn("closing the dead-letter producer failed", e);
+      }
+    }
+  }
+}

@@ -170,6 +170,16 @@ public final class ConsumeCommand implements Callable<Integer> {
               + " nothing.")
   private String nullValue;
 
+  @Option(
+      names = "--binary",
+      description = {
+        "Write keys, values and header values as they are, UTF-8 or not; with --format json, in"
+            + " base64 (what produce --format json --binary reads).",
+        "Without it, a record whose key, value or a header value to print is not UTF-8 is not"
+            + " printed: it is reported (topic-partition@offset), and the exit code is 1."
+      })
+  private boolean binary;
+
   @Option(names = "--print-key", description = "Text format: print KEY<SEP> before the value.")
   private boolean printKey;
 
@@ -215,6 +225,11 @@ public final class ConsumeCommand implements Callable<Integer> {
 
   /** Records printed so far. */
   private long printed;
+
+  /** Records not printed because they are not text (without --binary). */
+  private long refused;
+
+  private final RepeatedReasons notText = new RepeatedReasons("record");
 
   /** Whether the consumer reported that it cannot go on. */
   private boolean fatal;
@@ -274,12 +289,16 @@ public final class ConsumeCommand implements Callable<Integer> {
       Thread.interrupted(); // a signal's interrupt has done its job; closing must not see it
       consumer.close();
       if (!failed) {
-        err.println("gregor consume: " + TopicsCommand.plural(printed, "record"));
+        notText.summary().forEach(line -> err.println("gregor consume: " + line));
+        err.println(
+            "gregor consume: "
+                + TopicsCommand.plural(printed, "record")
+                + (refused == 0 ? "" : ", " + refused + " not printed"));
       }
       finished.countDown(); // a signal's hook lets the JVM end now
       removeHook(onSignal);
     }
-    return fatal ? Gregor.EXIT_FAILURE : 0;
+    return fatal || refused > 0 ? Gregor.EXIT_FAILURE : 0;
   }
 
   private Start validate() {
@@ -381,7 +400,7 @@ public final class ConsumeCommand implements Callable<Integer> {
     return new RecordLines(
         format,
         template,
-        new RecordLines.Options(printKey, printHeaders, keySeparator, nullKey, nullValue));
+        new RecordLines.Options(printKey, printHeaders, keySeparator, nullKey, nullValue, binary));
   }
 
   private Instant parseUntil(String text) {
@@ -453,7 +472,7 @@ public final class ConsumeCommand implements Callable<Integer> {
     }
   }
 
-  private Consumer<String, String, Received<String, String>> createConsumer() {
+  private Consumer<byte[], byte[], Received<byte[], byte[]>> createConsumer() {
     Map<String, Object> config = kafka.consumer("gregor-cli-consume");
     if (group != null) {
       config.put("group.id", group);
@@ -462,7 +481,7 @@ public final class ConsumeCommand implements Callable<Integer> {
     config.putIfAbsent(AUTO_CREATE, false);
     config.putIfAbsent("auto.offset.reset", start instanceof Start.End ? "latest" : "earliest");
     var settings =
-        ConsumerSettings.create(config, Codecs.string(), Codecs.string())
+        ConsumerSettings.create(config, Codecs.bytes(), Codecs.bytes())
             .withOutputPolicy(EventType.CONTROL, EventType.ERROR)
             .withCloseTimeout(kafka.timeout());
     if (group != null) {
@@ -532,7 +551,7 @@ public final class ConsumeCommand implements Callable<Integer> {
    * on first use, or preflight would have failed): waits until they do, as it waits for records.
    */
   private Set<TopicPartition> withCreatedTopics(
-      Consumer<String, String, Received<String, String>> consumer, Set<TopicPartition> partitions)
+      Consumer<byte[], byte[], Received<byte[], byte[]>> consumer, Set<TopicPartition> partitions)
       throws InterruptedException {
     Set<TopicPartition> all = new HashSet<>(partitions);
     for (String topic : reading) {
@@ -560,7 +579,7 @@ public final class ConsumeCommand implements Callable<Integer> {
   }
 
   /** Prints records until the count, the end of the stream, stdout closing, or a signal. */
-  private void print(Consumer<String, String, Received<String, String>> consumer, PrintStream out) {
+  private void print(Consumer<byte[], byte[], Received<byte[], byte[]>> consumer, PrintStream out) {
     try {
       while ((count == null || printed < count) && !stops.done()) {
         Object next =
@@ -589,7 +608,7 @@ public final class ConsumeCommand implements Callable<Integer> {
           }
         }
         @SuppressWarnings("unchecked")
-        var event = next instanceof ChannelClosed ? null : (Event<Received<String, String>>) next;
+        var event = next instanceof ChannelClosed ? null : (Event<Received<byte[], byte[]>>) next;
         switch (event) {
           case null -> {
             return;
@@ -603,7 +622,14 @@ public final class ConsumeCommand implements Callable<Integer> {
               consumer.control().send(new Operation.Pause(Set.of(record.topicPartition())));
             }
             if (verdict == Stops.Verdict.PRINT) {
-              out.print(lines.line(record));
+              byte[] line;
+              try {
+                line = lines.line(record);
+              } catch (RecordLines.NotText e) {
+                refused(record, e.getMessage());
+                continue;
+              }
+              out.writeBytes(line);
               printed++;
               if (printed % 1024 == 0 && out.checkError()) {
                 return; // stdout is closed (e.g. | head): nobody is reading
@@ -641,9 +667,19 @@ public final class ConsumeCommand implements Callable<Integer> {
     }
   }
 
+  /** A record not printed: said on stderr (repeats cut short), and the exit code will be 1. */
+  private void refused(Received<byte[], byte[]> record, String reason) {
+    refused++;
+    String where = "record " + record.topic() + "-" + record.partition() + "@" + record.offset();
+    String text = notText.report(where, reason);
+    if (text != null) {
+      err.println("gregor consume: " + text);
+    }
+  }
+
   /** Applies the explicit start to partitions assigned for the first time. */
   private void firstAssigned(
-      Consumer<String, String, Received<String, String>> consumer, Set<TopicPartition> partitions)
+      Consumer<byte[], byte[], Received<byte[], byte[]>> consumer, Set<TopicPartition> partitions)
       throws InterruptedException {
     positioned.addAll(partitions);
     if (partitions.isEmpty()) {

@@ -2,6 +2,7 @@ package io.gregor.cli;
 
 import io.gregor.Header;
 import io.gregor.Message;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -54,9 +55,9 @@ final class LineParser {
   /**
    * A parser; a text line whose value is {@code tombstoneMarker} exactly (when not null) is sent as
    * a tombstone. With {@code binary}, a JSON line's key and value are base64, decoded to bytes
-   * carried one a char ({@link Latin1}). With {@code ignorePartition}, a JSON line's {@code
-   * partition} is ignored like its {@code topic} and {@code offset} (for copying to a topic with
-   * fewer partitions).
+   * carried one a char ({@link Latin1}), and its header values are base64 too. With {@code
+   * ignorePartition}, a JSON line's {@code partition} is ignored like its {@code topic} and {@code
+   * offset} (for copying to a topic with fewer partitions).
    */
   LineParser(
       Format format,
@@ -150,8 +151,8 @@ final class LineParser {
     if (!node.has("value")) {
       throw new BadLine("no \"value\" (use \"value\": null for a tombstone)");
     }
-    String key = binary ? base64(node, "key") : text(node.get("key"));
-    String value = binary ? base64(node, "value") : text(node.get("value"));
+    String key = binary ? base64(node.get("key"), "\"key\"") : text(node.get("key"));
+    String value = binary ? base64(node.get("value"), "\"value\"") : text(node.get("value"));
     List<Header> all = new ArrayList<>(headers);
     all.addAll(headers(node.get("headers")));
     Integer messagePartition = partition(node.get("partition"));
@@ -168,8 +169,7 @@ final class LineParser {
   }
 
   /** A base64 string's bytes, carried one a char; {@code null} for null or absent. */
-  private static String base64(JsonNode line, String field) throws BadLine {
-    JsonNode node = line.get(field);
+  private static String base64(JsonNode node, String field) throws BadLine {
     if (node == null || node.isNull()) {
       return null;
     }
@@ -180,10 +180,10 @@ final class LineParser {
         // reported below
       }
     }
-    throw new BadLine("with --binary, \"" + field + "\" must be a base64 string, got " + node);
+    throw new BadLine("with --binary, " + field + " must be a base64 string, got " + node);
   }
 
-  private static List<Header> headers(JsonNode node) throws BadLine {
+  private List<Header> headers(JsonNode node) throws BadLine {
     if (node == null || node.isNull()) {
       return List.of();
     }
@@ -195,13 +195,22 @@ final class LineParser {
     for (var entry : node.properties()) {
       if (entry.getValue().isArray()) {
         for (JsonNode value : entry.getValue().values()) {
-          headers.add(Header.of(entry.getKey(), text(value)));
+          headers.add(header(entry.getKey(), value));
         }
       } else {
-        headers.add(Header.of(entry.getKey(), text(entry.getValue())));
+        headers.add(header(entry.getKey(), entry.getValue()));
       }
     }
     return headers;
+  }
+
+  /** A header: its value's text, or with --binary its base64 decoded. */
+  private Header header(String key, JsonNode value) throws BadLine {
+    if (!binary) {
+      return Header.of(key, text(value));
+    }
+    String bytes = base64(value, "header '" + key + "'");
+    return new Header(key, bytes == null ? null : bytes.getBytes(StandardCharsets.ISO_8859_1));
   }
 
   private Integer partition(JsonNode node) throws BadLine {

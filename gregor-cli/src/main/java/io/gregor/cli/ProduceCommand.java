@@ -99,7 +99,8 @@ public final class ProduceCommand implements Callable<Integer> {
       names = "--binary",
       description = {
         "Send the bytes as they are: input that is not UTF-8 is not refused.",
-        "With --format json, \"key\" and \"value\" are base64."
+        "With --format json, \"key\", \"value\" and the header values are base64 (as consume"
+            + " --format json --binary prints them)."
       })
   private boolean binary;
 
@@ -166,7 +167,7 @@ public final class ProduceCommand implements Callable<Integer> {
   private volatile boolean producerFailed;
   private Progress progressLine;
   private byte[] delimiter;
-  private final RepeatedReasons lineErrors = new RepeatedReasons();
+  private final RepeatedReasons lineErrors = new RepeatedReasons("line");
   private Integer exitCode;
 
   /** Created by picocli. */
@@ -429,7 +430,7 @@ public final class ProduceCommand implements Callable<Integer> {
   }
 
   private void reportLine(long number, String reason) {
-    String text = lineErrors.report(number, reason);
+    String text = lineErrors.report("line " + number, reason);
     if (text != null) {
       report(text);
     }

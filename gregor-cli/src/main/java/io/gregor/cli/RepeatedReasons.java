@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Why lines failed, with repeats cut short: the first {@value #SHOWN} lines failing for one reason
- * are reported one by one, the rest counted and summarised at the end (a million lines to a
+ * Why lines (or records) failed, with repeats cut short: the first {@value #SHOWN} failing for one
+ * reason are reported one by one, the rest counted and summarised at the end (a million lines to a
  * partition that does not exist make 11 lines on stderr, not a million). Thread-safe: outcomes and
  * parse errors are reported from different threads.
  */
@@ -18,20 +18,31 @@ final class RepeatedReasons {
   private static final int TRACKED = 1_000;
 
   private final Map<String, Long> counts = new LinkedHashMap<>();
+  private final String noun;
 
-  /** What to print for a line failing for {@code reason}: the line's report, a note, or nothing. */
-  synchronized String report(long line, String reason) {
+  /** Reasons for failing things called {@code noun} ("line", "record"). */
+  RepeatedReasons(String noun) {
+    this.noun = noun;
+  }
+
+  /**
+   * What to print for the thing at {@code where} ("line 3") failing for {@code reason}: its report,
+   * a note, or nothing.
+   */
+  synchronized String report(String where, String reason) {
     Long count = counts.get(reason);
     if (count == null && counts.size() >= TRACKED) {
-      return "line " + line + ": " + reason;
+      return where + ": " + reason;
     }
     long n = count == null ? 1 : count + 1;
     counts.put(reason, n);
     if (n <= SHOWN) {
-      return "line " + line + ": " + reason;
+      return where + ": " + reason;
     }
     if (n == SHOWN + 1) {
-      return "more lines fail with: "
+      return "more "
+          + noun
+          + "s fail with: "
           + reason
           + " (counted, not shown; the total comes at the end)";
     }
@@ -47,7 +58,7 @@ final class RepeatedReasons {
             lines.add(
                 (n - SHOWN)
                     + " more "
-                    + (n - SHOWN == 1 ? "line" : "lines")
+                    + (n - SHOWN == 1 ? noun : noun + "s")
                     + " (not shown) failed with: "
                     + reason);
           }

@@ -1,9 +1,10 @@
 package io.gregor.cli;
 
 import io.gregor.Received;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * A format string in kcat's manner, {@code gregor consume --format '%k %s'}: each {@code %} code
@@ -103,29 +104,31 @@ final class Template {
     return new Template(parts, newline);
   }
 
-  /** The record's output, without the newline that {@link #addsNewline()} says to add. */
-  String render(Received<String, String> record, String nullKey, String nullValue) {
-    var out = new StringBuilder();
+  /**
+   * Writes the record's output, without the newline that {@link #addsNewline()} says to add; key,
+   * value and headers as {@code fields} writes them.
+   */
+  void render(Received<byte[], byte[]> record, RecordLines fields, ByteArrayOutputStream out)
+      throws RecordLines.NotText {
     for (Part part : parts) {
       switch (part) {
-        case Part.Literal(var text) -> out.append(text);
+        case Part.Literal(var text) -> out.writeBytes(text.getBytes(StandardCharsets.UTF_8));
         case Part.Field(var code) ->
-            out.append(
+            out.writeBytes(
                 switch (code) {
-                  case 't' -> record.topic();
-                  case 'p' -> Integer.toString(record.partition());
-                  case 'o' -> Long.toString(record.offset());
-                  case 'k' -> record.key() == null ? nullKey : record.key();
-                  case 'K' -> Integer.toString(record.serializedKeySize());
-                  case 's' -> record.value() == null ? nullValue : record.value();
-                  case 'S' -> Integer.toString(record.serializedValueSize());
-                  case 'T' -> Long.toString(record.timestamp().toEpochMilli());
-                  case 'h' -> headers(record);
+                  case 't' -> utf8(record.topic());
+                  case 'p' -> utf8(Integer.toString(record.partition()));
+                  case 'o' -> utf8(Long.toString(record.offset()));
+                  case 'k' -> fields.key(record);
+                  case 'K' -> utf8(Integer.toString(record.serializedKeySize()));
+                  case 's' -> fields.value(record);
+                  case 'S' -> utf8(Integer.toString(record.serializedValueSize()));
+                  case 'T' -> utf8(Long.toString(record.timestamp().toEpochMilli()));
+                  case 'h' -> fields.headers(record);
                   default -> throw new IllegalStateException("unreachable: %" + code);
                 });
       }
     }
-    return out.toString();
   }
 
   /** Whether a newline is to be added after each record (the string does not end with one). */
@@ -133,10 +136,7 @@ final class Template {
     return !endsWithNewline;
   }
 
-  /** Headers as {@code k=v,k=v}; a header without a value as {@code k=}. */
-  static String headers(Received<String, String> record) {
-    return record.headers().stream()
-        .map(h -> h.key() + "=" + (h.value() == null ? "" : h.valueAsString()))
-        .collect(Collectors.joining(","));
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
   }
 }

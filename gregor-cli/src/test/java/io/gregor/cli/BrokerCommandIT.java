@@ -57,6 +57,9 @@ class BrokerCommandIT {
       assertThat(gregor.stdout()).containsExactly(address);
       assertThat(String.join("\n", gregor.stderr())).contains("Stop with Ctrl-C");
       assertThat(errorLines(gregor.stderr())).as("errors and exceptions on stderr").isEmpty();
+      assertThat(gregor.stderr())
+          .as("JVM warnings (the jar enables native access, as ./gregor does)")
+          .noneMatch(line -> line.startsWith("WARNING:"));
       assertThat(gregorTempDirs()).as("temporary data deleted").isEmpty();
     }
   }

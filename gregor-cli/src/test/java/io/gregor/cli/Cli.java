@@ -32,8 +32,11 @@ final class Cli implements AutoCloseable {
     this.stderr = stderr;
   }
 
-  /** What a finished run left. */
-  record Result(int exitCode, String stdout, String stderr, Duration took) {
+  /**
+   * What a finished run left; {@code stdout} as text (bytes that are not UTF-8 as U+FFFD), {@code
+   * stdoutBytes} as written.
+   */
+  record Result(int exitCode, String stdout, String stderr, Duration took, byte[] stdoutBytes) {
     List<String> stdoutLines() {
       return stdout.lines().toList();
     }
@@ -206,14 +209,22 @@ final class Cli implements AutoCloseable {
       throw new AssertionError(e);
     }
     return new Result(
-        process.exitValue(), stdout(), stderr(), Duration.ofNanos(System.nanoTime() - started));
+        process.exitValue(),
+        stdout(),
+        stderr(),
+        Duration.ofNanos(System.nanoTime() - started),
+        bytes(stdout));
   }
 
   private static String read(Path file) {
+    return new String(bytes(file), StandardCharsets.UTF_8);
+  }
+
+  private static byte[] bytes(Path file) {
     try {
-      return Files.readString(file, StandardCharsets.UTF_8);
+      return Files.readAllBytes(file);
     } catch (IOException e) {
-      return "";
+      return new byte[0];
     }
   }
 

@@ -9,6 +9,7 @@ import io.gregor.ProducerSettings;
 import io.gregor.embedded.EmbeddedKafka;
 import io.gregor.embedded.TestNames;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -118,6 +119,44 @@ class GroupsCommandIT {
     // then: 4 in partition 0; partition 1 ends at 3
     assertThat(reset.exitCode()).as("%s", reset).isZero();
     assertThat(committed(kafka, group, topic)).isEqualTo(Map.of(0, 4L, 1, 3L));
+  }
+
+  @Test
+  void resetOffsets_withExecute_whileTheGroupHasAMember_isRefused(
+      EmbeddedKafka kafka, TestNames names) throws Exception {
+    // given: a member of the group, reading (3 records after the committed 2 of partition 0)
+    var topic = names.topic();
+    var group = names.group();
+    givenTopicAndGroup(kafka, topic, group, 2, 3);
+    try (var member =
+        Cli.start(tmp, "", "consume", "-b", kafka.bootstrapServers(), "-t", topic, "-g", group)) {
+      member.awaitStdoutLines(3, Duration.ofSeconds(60));
+
+      // when
+      var reset =
+          Cli.run(
+              tmp,
+              "groups",
+              "reset-offsets",
+              group,
+              "-t",
+              topic,
+              "--to-earliest",
+              "--execute",
+              "-b",
+              kafka.bootstrapServers());
+
+      // then: refused, and the offsets are not reset (the member itself only commits forward)
+      assertThat(reset.exitCode()).as("%s", reset).isEqualTo(1);
+      assertThat(reset.stderrLines())
+          .containsExactly(
+              "gregor groups reset-offsets: group '"
+                  + group
+                  + "' has 1 member: stop its consumers first (Kafka resets only an empty group)");
+      assertThat(committed(kafka, group, topic).get(0)).isGreaterThanOrEqualTo(2L);
+      int signalled = member.signal("INT");
+      assertThat(member.await(Duration.ofSeconds(60)).exitCode()).isEqualTo(signalled);
+    }
   }
 
   /**

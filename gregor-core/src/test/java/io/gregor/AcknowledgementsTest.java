@@ -38,7 +38,7 @@ class AcknowledgementsTest {
     return stringSettings(kafka, names)
         .withKafka("enable.auto.commit", false)
         .withTopics(names.topic())
-        .withAcknowledgements(acknowledgements);
+        .withAcknowledgements(acknowledgements.withRevokeWait(Duration.ofSeconds(1)));
   }
 
   @Test

@@ -768,9 +768,11 @@ public final class PollLoop<K, V, T> {
     pipeline.finish();
     pipeline.flush();
     if (acknowledger != null) {
-      // Fetching has stopped (the loop polls no more); half the close timeout for the work in
-      // flight, the rest for the commit and leaving the group.
-      awaitAcknowledgements(consumer.assignment(), settings.closeTimeout().dividedBy(2));
+      // Fetching has stopped (the loop polls no more). The work in flight gets the revocation's
+      // wait, at most half the close timeout: the rest is for the commit and leaving the group.
+      awaitAcknowledgements(
+          consumer.assignment(),
+          min(settings.acknowledgements().revokeWait(), settings.closeTimeout().dividedBy(2)));
     }
     try {
       ops.commitReceived(consumer.assignment(), left(deadline));

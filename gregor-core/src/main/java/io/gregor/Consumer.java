@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -61,11 +62,16 @@ public final class Consumer<K, V, T> implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Consumer.class);
 
   private final PollLoop<K, V, T> loop;
-  private final boolean closeFailsOnUnreadErrors;
+  private final ConsumerSettings<K, V, T> settings;
 
-  private Consumer(PollLoop<K, V, T> loop, boolean closeFailsOnUnreadErrors) {
+  private Consumer(PollLoop<K, V, T> loop, ConsumerSettings<K, V, T> settings) {
     this.loop = loop;
-    this.closeFailsOnUnreadErrors = closeFailsOnUnreadErrors;
+    this.settings = settings;
+  }
+
+  /** The settings this consumer was created with. */
+  public ConsumerSettings<K, V, T> settings() {
+    return settings;
   }
 
   /**
@@ -76,7 +82,7 @@ public final class Consumer<K, V, T> implements AutoCloseable {
    */
   public static <K, V, T> Consumer<K, V, T> create(ConsumerSettings<K, V, T> settings) {
     var valid = settings.validate();
-    return new Consumer<>(new PollLoop<>(valid), valid.closeFailsOnUnreadErrors());
+    return new Consumer<>(new PollLoop<>(valid), valid);
   }
 
   /** Every outcome, in order; finished after {@link Event.Eof}. */
@@ -200,6 +206,14 @@ public final class Consumer<K, V, T> implements AutoCloseable {
     return call(new Operation.ListTopics());
   }
 
+  /**
+   * The consumer's group metadata, for {@link Producer#sendOffsetsToTransaction}; read on the
+   * consumer's thread, so it is the generation the consumer is in now.
+   */
+  public ConsumerGroupMetadata groupMetadata() {
+    return call(new Operation.GroupMetadata());
+  }
+
   /** The Kafka consumer's metrics. */
   public List<MetricValue> metrics() {
     return call(new Operation.Metrics());
@@ -221,6 +235,6 @@ public final class Consumer<K, V, T> implements AutoCloseable {
   @Override
   public void close() {
     loop.call(new Operation.Close());
-    loop.unreadErrors().reportAtClose("consumer", closeFailsOnUnreadErrors, log);
+    loop.unreadErrors().reportAtClose("consumer", settings.closeFailsOnUnreadErrors(), log);
   }
 }

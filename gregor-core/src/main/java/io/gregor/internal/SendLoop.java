@@ -770,7 +770,7 @@ public final class SendLoop<I, K, V> {
       reply(
           request,
           new Failure(
-              isFenced(e) ? ErrorKind.FENCED : KafkaFailures.kind(e, ErrorKind.TRANSACTION_FAILED),
+              KafkaFailures.kind(e, ErrorKind.TRANSACTION_FAILED),
               operation + " failed: " + KafkaFailures.describe(e),
               e,
               operation));

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -63,7 +64,6 @@ public final class Consumer<K, V, T> implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Consumer.class);
 
   private final PollLoop<K, V, T> loop;
-  private final boolean closeFailsOnUnreadErrors;
   private final ConsumerSettings<K, V, T> settings;
   private final java.util.concurrent.atomic.AtomicBoolean processing =
       new java.util.concurrent.atomic.AtomicBoolean();
@@ -71,7 +71,11 @@ public final class Consumer<K, V, T> implements AutoCloseable {
   private Consumer(PollLoop<K, V, T> loop, ConsumerSettings<K, V, T> settings) {
     this.loop = loop;
     this.settings = settings;
-    this.closeFailsOnUnreadErrors = settings.closeFailsOnUnreadErrors();
+  }
+
+  /** The settings this consumer was created with. */
+  public ConsumerSettings<K, V, T> settings() {
+    return settings;
   }
 
   /**
@@ -278,6 +282,14 @@ public final class Consumer<K, V, T> implements AutoCloseable {
     return call(new Operation.ListTopics());
   }
 
+  /**
+   * The consumer's group metadata, for {@link Producer#sendOffsetsToTransaction}; read on the
+   * consumer's thread, so it is the generation the consumer is in now.
+   */
+  public ConsumerGroupMetadata groupMetadata() {
+    return call(new Operation.GroupMetadata());
+  }
+
   /** The Kafka consumer's metrics. */
   public List<MetricValue> metrics() {
     return call(new Operation.Metrics());
@@ -299,6 +311,6 @@ public final class Consumer<K, V, T> implements AutoCloseable {
   @Override
   public void close() {
     loop.call(new Operation.Close());
-    loop.unreadErrors().reportAtClose("consumer", closeFailsOnUnreadErrors, log);
+    loop.unreadErrors().reportAtClose("consumer", settings.closeFailsOnUnreadErrors(), log);
   }
 }

@@ -22,4 +22,5 @@ public sealed interface ConsumerOperation<R> extends Operation<R>
         Operation.Paused,
         Operation.EndOffsets,
         Operation.Lag,
-        Operation.ListTopics {}
+        Operation.ListTopics,
+        Operation.GroupMetadata {}

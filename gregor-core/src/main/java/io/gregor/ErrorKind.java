@@ -20,7 +20,10 @@ public enum ErrorKind {
    * records (its partitions stay paused, and records not delivered are not committed).
    */
   TRANSDUCER_STOPPED,
-  /** Input the producer accepted but could not send because it stopped taking input. */
+  /**
+   * Input the producer accepted but could not send: it stopped taking input, it closed, or (a
+   * transactional producer) no transaction was open when the message reached it.
+   */
   NOT_SENT,
   /** An operation with invalid arguments, or one this client does not support. */
   INVALID_OPERATION,
@@ -50,6 +53,19 @@ public enum ErrorKind {
   POLL_FAILED,
   /** An offset commit failed. */
   COMMIT_FAILED,
+  /**
+   * A transactional producer was fenced: another producer with the same {@code transactional.id}
+   * has started (or the broker ended this producer's epoch). Its open transaction is aborted by the
+   * broker; this producer refuses further messages and transaction operations with this kind, and
+   * only close is left to do.
+   */
+  FENCED,
+  /**
+   * A transaction operation failed (begin, send offsets, commit, abort), or a commit was refused
+   * because messages of the transaction were not sent. The transaction is not committed and stays
+   * open: abort it and do its work again (a commit that timed out may also be retried).
+   */
+  TRANSACTION_FAILED,
   /** The Kafka client is in a state it cannot recover from; the stream ends after this event. */
   FATAL,
   /**

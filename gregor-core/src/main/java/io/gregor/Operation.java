@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -40,6 +41,48 @@ public sealed interface Operation<R> permits ProducerOperation, ConsumerOperatio
    * or has failed.
    */
   record Flush() implements ProducerOperation<Void> {}
+
+  /**
+   * Producer (transactional, {@code transactional.id} set): starts a transaction. Messages the
+   * producer takes from its input after this, up to the commit or abort, belong to it; a message
+   * taken while no transaction is open is not sent ({@link ErrorKind#NOT_SENT}).
+   */
+  record BeginTransaction() implements ProducerOperation<Void> {}
+
+  /**
+   * Producer (transactional): adds the consumer offsets to the open transaction, so that they are
+   * committed with its messages, atomically. Each offset is that of the next record to read; {@code
+   * groupMetadata} is the consumer's ({@link Consumer#groupMetadata()}), which lets the broker
+   * refuse offsets from a consumer that is no longer in the group's current generation.
+   */
+  record SendOffsetsToTransaction(
+      Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata groupMetadata)
+      implements ProducerOperation<Void> {
+    public SendOffsetsToTransaction {
+      offsets = Map.copyOf(offsets);
+      Objects.requireNonNull(groupMetadata, "groupMetadata");
+    }
+  }
+
+  /**
+   * Producer (transactional): commits the open transaction: every message accepted on the input
+   * before this operation (whose {@code send} returned before it was sent or called), and the
+   * offsets sent to it. Fails, leaving the transaction open to be aborted, when any of those
+   * messages was not sent.
+   */
+  record CommitTransaction() implements ProducerOperation<Void> {}
+
+  /**
+   * Producer (transactional): aborts the open transaction; readers with {@code
+   * isolation.level=read_committed} never see its messages, and its offsets are not committed.
+   */
+  record AbortTransaction() implements ProducerOperation<Void> {}
+
+  /**
+   * Consumer: the group metadata (group id, generation, member id) that {@link
+   * SendOffsetsToTransaction} takes; needs a group id.
+   */
+  record GroupMetadata() implements ConsumerOperation<ConsumerGroupMetadata> {}
 
   /** Consumer: subscribe (replacing the current subscription). */
   record Subscribe(Topics topics) implements ConsumerOperation<Void> {

@@ -4,6 +4,10 @@ import com.softwaremill.jox.Sink;
 import com.softwaremill.jox.Source;
 import io.gregor.internal.SendLoop;
 import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +43,16 @@ import org.slf4j.LoggerFactory;
  * inputs it will not send are reported as {@link ErrorKind#NOT_SENT}); operations still work until
  * close.
  *
+ * <p><b>Transactions.</b> With a {@code transactional.id} in the Kafka settings the producer is
+ * transactional: {@link #create} registers it with the broker ({@code initTransactions}, bounded by
+ * {@code max.block.ms}; a failure is thrown there), and messages are sent only inside a
+ * transaction: {@link #beginTransaction()}, send, {@link #sendOffsetsToTransaction}, {@link
+ * #commitTransaction()} or {@link #abortTransaction()}. The input and these operations form one
+ * sequence: a commit includes every message accepted before it. A message taken while no
+ * transaction is open is reported {@link ErrorKind#NOT_SENT}. Once fenced by a newer producer with
+ * the same id, the producer refuses messages and transaction operations ({@link ErrorKind#FENCED}).
+ * Closing with a transaction open aborts it.
+ *
  * <p>The direct calls must not be made from the producer's own thread (inside a transducer or a
  * serializer): they would wait for themselves, so they throw instead.
  *
@@ -48,11 +62,16 @@ public final class Producer<I, K, V> implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Producer.class);
 
   private final SendLoop<I, K, V> loop;
-  private final boolean closeFailsOnUnreadErrors;
+  private final ProducerSettings<I, K, V> settings;
 
-  private Producer(SendLoop<I, K, V> loop, boolean closeFailsOnUnreadErrors) {
+  private Producer(SendLoop<I, K, V> loop, ProducerSettings<I, K, V> settings) {
     this.loop = loop;
-    this.closeFailsOnUnreadErrors = closeFailsOnUnreadErrors;
+    this.settings = settings;
+  }
+
+  /** The settings this producer was created with. */
+  public ProducerSettings<I, K, V> settings() {
+    return settings;
   }
 
   /**
@@ -60,10 +79,12 @@ public final class Producer<I, K, V> implements AutoCloseable {
    *
    * @throws IllegalArgumentException when a setting is invalid (the message names it)
    * @throws org.apache.kafka.common.KafkaException when Kafka rejects its configuration
+   * @throws GregorException when a transactional producer cannot register with the broker within
+   *     {@code max.block.ms} (or is refused); nothing is left running then
    */
   public static <I, K, V> Producer<I, K, V> create(ProducerSettings<I, K, V> settings) {
     var valid = settings.validate();
-    return new Producer<>(new SendLoop<>(valid), valid.closeFailsOnUnreadErrors());
+    return new Producer<>(new SendLoop<>(valid), valid);
   }
 
   /** Where inputs go. */
@@ -100,6 +121,32 @@ public final class Producer<I, K, V> implements AutoCloseable {
     call(new Operation.Flush());
   }
 
+  /** Starts a transaction (see {@link Operation.BeginTransaction}). */
+  public void beginTransaction() {
+    call(new Operation.BeginTransaction());
+  }
+
+  /**
+   * Adds consumer offsets to the open transaction (see {@link Operation.SendOffsetsToTransaction}).
+   */
+  public void sendOffsetsToTransaction(
+      Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata groupMetadata) {
+    call(new Operation.SendOffsetsToTransaction(offsets, groupMetadata));
+  }
+
+  /**
+   * Commits the open transaction: every message accepted before this call, and the offsets sent to
+   * it (see {@link Operation.CommitTransaction}).
+   */
+  public void commitTransaction() {
+    call(new Operation.CommitTransaction());
+  }
+
+  /** Aborts the open transaction (see {@link Operation.AbortTransaction}). */
+  public void abortTransaction() {
+    call(new Operation.AbortTransaction());
+  }
+
   /** The Kafka producer's metrics. */
   public List<MetricValue> metrics() {
     return call(new Operation.Metrics());
@@ -119,6 +166,6 @@ public final class Producer<I, K, V> implements AutoCloseable {
   @Override
   public void close() {
     loop.call(new Operation.Close());
-    loop.unreadErrors().reportAtClose("producer", closeFailsOnUnreadErrors, log);
+    loop.unreadErrors().reportAtClose("producer", settings.closeFailsOnUnreadErrors(), log);
   }
 }

@@ -228,6 +228,7 @@ final class LivenessRun {
         case Operation.Subscriptions() -> c.subscriptions();
         case Operation.PartitionsFor(String topic) -> c.partitionsFor(topic);
         case Operation.Metrics() -> c.metrics();
+        case Operation.GroupMetadata() -> c.groupMetadata();
         case Operation.Commit(var offsets) -> offsets.isEmpty() ? c.commit() : c.commit(offsets);
         case Operation.Committed(var partitions) -> c.committed(partitions);
         case Operation.Assignment() -> c.assignment();
@@ -305,6 +306,22 @@ final class LivenessRun {
         case Operation.Metrics() -> p.metrics();
         case Operation.Close() -> {
           p.close();
+          yield null;
+        }
+        case Operation.BeginTransaction() -> {
+          p.beginTransaction();
+          yield null;
+        }
+        case Operation.SendOffsetsToTransaction(var offsets, var metadata) -> {
+          p.sendOffsetsToTransaction(offsets, metadata);
+          yield null;
+        }
+        case Operation.CommitTransaction() -> {
+          p.commitTransaction();
+          yield null;
+        }
+        case Operation.AbortTransaction() -> {
+          p.abortTransaction();
           yield null;
         }
       };

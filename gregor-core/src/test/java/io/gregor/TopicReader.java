@@ -52,6 +52,45 @@ final class TopicReader {
         .toList();
   }
 
+  /**
+   * The values a {@code read_committed} reader sees in the topic now (it must have no transaction
+   * open), partition by partition, each in offset order.
+   */
+  static List<String> committedValues(EmbeddedKafka kafka, String topic) {
+    try (var consumer =
+        new KafkaConsumer<>(
+            Map.<String, Object>of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed"),
+            Codecs.bytes(),
+            Codecs.string())) {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(topic).stream()
+              .map(info -> new TopicPartition(topic, info.partition()))
+              .sorted(java.util.Comparator.comparingInt(TopicPartition::partition))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions); // the last stable offsets
+      List<ConsumerRecord<byte[], String>> records = new ArrayList<>();
+      Instant deadline = Instant.now().plus(Outputs.PATIENCE);
+      while (!partitions.stream().allMatch(p -> consumer.position(p) >= ends.get(p))) {
+        if (Instant.now().isAfter(deadline)) {
+          throw new AssertionError("could not read " + topic + " to its end " + ends);
+        }
+        consumer.poll(Duration.ofMillis(100)).forEach(records::add);
+      }
+      return records.stream()
+          .sorted(java.util.Comparator.comparingInt(ConsumerRecord::partition))
+          .map(ConsumerRecord::value)
+          .toList();
+    }
+  }
+
   /** How many records the topic holds now. */
   static long count(EmbeddedKafka kafka, String topic) {
     try (var consumer = consumer(kafka, Codecs.bytes(), Codecs.bytes())) {

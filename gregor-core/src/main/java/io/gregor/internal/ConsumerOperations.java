@@ -182,6 +182,15 @@ final class ConsumerOperations {
         yield KafkaData.partitions(bounded(left -> consumer.partitionsFor(topic, left)));
       }
       case Operation.Metrics() -> KafkaData.metrics(consumer.metrics());
+      case Operation.GroupMetadata() -> {
+        if (!hasGroup) {
+          throw new Refused(
+              ErrorKind.INVALID_OPERATION,
+              "group-metadata needs a group id ('group.id')",
+              operation);
+        }
+        yield consumer.groupMetadata();
+      }
       case Operation.Commit(Map<TopicPartition, OffsetAndMetadata> offsets) ->
           commit(offsets, operation);
       case Operation.Committed(Set<TopicPartition> partitions) -> {

@@ -8,6 +8,8 @@ import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 
 /**
@@ -28,6 +30,7 @@ final class KafkaFailures {
     return switch (e) {
       case AuthorizationException _ -> ErrorKind.AUTHORIZATION;
       case AuthenticationException _ -> ErrorKind.AUTHENTICATION;
+      case ProducerFencedException _, InvalidProducerEpochException _ -> ErrorKind.FENCED;
       case null, default -> otherwise;
     };
   }

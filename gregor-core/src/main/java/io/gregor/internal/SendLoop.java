@@ -18,6 +18,8 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,6 +30,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -66,6 +70,15 @@ import org.slf4j.LoggerFactory;
  * (an {@link Error} from user code, a bug) and an interrupt of its thread end the stream too, with
  * a {@link ErrorKind#FATAL} error first; accepted inputs are then sent (interrupt) or reported as
  * not sent (failure), never dropped.
+ *
+ * <p>Transactions (a {@code transactional.id} in the settings): the loop registers the producer
+ * first ({@code initTransactions}), and the constructor waits for that, so a failure is thrown to
+ * the creator and nothing is left running. The input and the transaction operations are one
+ * sequence through the intake: a message belongs to the transaction that is open when the loop
+ * takes it, and is reported not sent when none is. A commit first waits for messages still waiting
+ * for their topic's metadata, and refuses to commit when a message of the transaction failed before
+ * it reached Kafka (which would not know of it). Once fenced, the loop refuses messages and
+ * transaction operations; close aborts a transaction left open.
  */
 public final class SendLoop<I, K, V> {
   private static final Logger log = LoggerFactory.getLogger(SendLoop.class);
@@ -109,6 +122,21 @@ public final class SendLoop<I, K, V> {
 
   private State state = State.RUNNING;
 
+  /** Whether {@code transactional.id} is set: messages are sent only inside a transaction. */
+  private final boolean transactional;
+
+  /** Completed once the loop has registered a transactional producer (at once otherwise). */
+  private final CompletableFuture<Void> ready = new CompletableFuture<>();
+
+  /** Whether a transaction is open (begun, not yet committed or aborted). Loop thread only. */
+  private boolean transactionOpen;
+
+  /** Messages of the open transaction that failed before Kafka had them; any thread. */
+  private final AtomicInteger transactionFailures = new AtomicInteger();
+
+  /** Why the producer was fenced, once it was: nothing transactional is possible any more. */
+  private volatile Failure fenced;
+
   /**
    * Whether a close has begun: a transducer stopping while it drains the input must not nest one.
    */
@@ -134,6 +162,8 @@ public final class SendLoop<I, K, V> {
     Map<String, Object> kafka = new HashMap<>(settings.kafka());
     kafka.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     kafka.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    Object transactionalId = kafka.get(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+    this.transactional = transactionalId != null && !transactionalId.toString().isBlank();
     this.producer = new KafkaProducer<>(kafka);
     warnIfIdempotenceOff(settings.kafka());
     this.emitter =
@@ -148,10 +178,37 @@ public final class SendLoop<I, K, V> {
             "gregor-producer-" + id,
             producer,
             message -> (metadata, exception) -> completed(message, metadata, exception),
-            failure -> emitter.offer(new Event.Error<>(failure)));
+            failure -> {
+              transactionFailures.incrementAndGet();
+              emitter.offer(new Event.Error<>(failure));
+            });
     this.wantData = emitter.wants(EventType.DATA);
     this.core = new LoopCore("producer", "gregor-producer-" + id, CONTROL_CAPACITY, this::run);
     core.start(this::takeOperation);
+    awaitReady();
+  }
+
+  /** Waits until a transactional producer is registered; throws why it could not be. */
+  private void awaitReady() {
+    try {
+      ready.get();
+    } catch (ExecutionException e) {
+      core.awaitTermination(); // closed by the loop already: nothing left running
+      if (e.getCause() instanceof GregorException failed) {
+        throw new GregorException(failed.failure());
+      }
+      throw new GregorException(
+          new Failure(ErrorKind.FATAL, "the producer failed to start", e.getCause(), null));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      call(new Operation.Close());
+      throw new GregorException(
+          new Failure(
+              ErrorKind.OPERATION_FAILED,
+              "interrupted waiting for the transactional producer to register; closed it",
+              e,
+              null));
+    }
   }
 
   @SuppressWarnings("unchecked")
@@ -199,13 +256,45 @@ public final class SendLoop<I, K, V> {
 
   private void run() {
     try {
+      if (!initTransactions()) {
+        return;
+      }
       while (state != State.CLOSED) {
         runOnce();
       }
     } catch (RuntimeException | Error e) {
       log.error("producer loop failed; closing", e);
       core.failed(e);
+      ready.completeExceptionally(e);
       failed(e);
+    }
+  }
+
+  /**
+   * Registers a transactional producer with the broker (bounded by {@code max.block.ms}); when that
+   * fails, closes and says why to the creator. Whether the loop may go on.
+   */
+  private boolean initTransactions() {
+    if (!transactional) {
+      ready.complete(null);
+      return true;
+    }
+    try {
+      producer.initTransactions();
+      ready.complete(null);
+      return true;
+    } catch (RuntimeException e) {
+      log.debug("initTransactions failed", e);
+      Failure failure =
+          new Failure(
+              KafkaFailures.kind(e, ErrorKind.TRANSACTION_FAILED),
+              "the transactional producer could not register with the broker (initTransactions): "
+                  + KafkaFailures.describe(e),
+              e,
+              null);
+      closeNow(null, false, "not sent: the producer could not start");
+      ready.completeExceptionally(new GregorException(failure));
+      return false;
     }
   }
 
@@ -461,6 +550,9 @@ public final class SendLoop<I, K, V> {
 
   private void send(Message<K, V> message) {
     inProgress = message;
+    if (transactional && !inTransaction(message)) {
+      return;
+    }
     String invalid = invalidReason(message);
     if (invalid != null) {
       offerError(new Failure(ErrorKind.INVALID_MESSAGE, invalid, null, message));
@@ -534,6 +626,33 @@ public final class SendLoop<I, K, V> {
     return false;
   }
 
+  /** Whether a transaction is open for {@code message}; reports it when not. */
+  private boolean inTransaction(Message<K, V> message) {
+    Failure fencedBy = fenced;
+    if (fencedBy != null) {
+      emitter.offerBlocking(
+          new Event.Error<>(
+              new Failure(
+                  ErrorKind.FENCED,
+                  "not sent: the producer was fenced (" + fencedBy.message() + "); close it",
+                  fencedBy.cause(),
+                  message)));
+      return false;
+    }
+    if (!transactionOpen) {
+      emitter.offerBlocking(
+          new Event.Error<>(
+              new Failure(
+                  ErrorKind.NOT_SENT,
+                  "not sent: the producer is transactional (transactional.id is set) and no"
+                      + " transaction is open; begin one first",
+                  null,
+                  message)));
+      return false;
+    }
+    return true;
+  }
+
   private static <T> byte[] serialize(Serializer<T> serializer, String topic, T data) {
     return data == null ? null : serializer.serialize(topic, data);
   }
@@ -561,6 +680,9 @@ public final class SendLoop<I, K, V> {
   private void completed(Message<K, V> message, RecordMetadata metadata, Exception exception) {
     if (exception != null) {
       log.debug("send failed: {}", exception.toString());
+      if (isFenced(exception)) {
+        fencedBy(exception);
+      }
       if (exception instanceof TimeoutException
           || exception instanceof UnknownTopicOrPartitionException) {
         // Perhaps Kafka lost the topic's metadata: the next message must not wait for it here.
@@ -584,7 +706,105 @@ public final class SendLoop<I, K, V> {
   }
 
   private void offerError(Failure failure) {
+    if (transactionOpen && !(failure.subject() instanceof Operation<?>)) {
+      transactionFailures.incrementAndGet(); // an input or message of the transaction failed
+    }
     emitter.offerBlocking(new Event.Error<>(failure));
+  }
+
+  private static boolean isFenced(Throwable e) {
+    return e instanceof ProducerFencedException || e instanceof InvalidProducerEpochException;
+  }
+
+  private void fencedBy(Throwable e) {
+    if (fenced == null) {
+      fenced = new Failure(ErrorKind.FENCED, String.valueOf(e.getMessage()), e, null);
+    }
+  }
+
+  /** Runs a transaction operation: checks that it may run, then {@code action} on Kafka. */
+  private void transaction(Operation<?> operation, Request<?> request, Runnable action) {
+    if (!transactional) {
+      reply(
+          request,
+          new Failure(
+              ErrorKind.INVALID_OPERATION,
+              operation
+                  + " needs a transactional producer: set the Kafka setting 'transactional.id'",
+              null,
+              operation));
+      return;
+    }
+    Failure fencedBy = fenced;
+    if (fencedBy != null) {
+      reply(
+          request,
+          new Failure(
+              ErrorKind.FENCED,
+              operation + " refused: the producer was fenced (" + fencedBy.message() + ")",
+              fencedBy.cause(),
+              operation));
+      return;
+    }
+    boolean begin = operation instanceof Operation.BeginTransaction;
+    if (begin == transactionOpen) {
+      reply(
+          request,
+          new Failure(
+              ErrorKind.INVALID_OPERATION,
+              operation
+                  + (begin
+                      ? " refused: a transaction is open already"
+                      : " needs an open transaction"),
+              null,
+              operation));
+      return;
+    }
+    try {
+      action.run();
+    } catch (RuntimeException e) {
+      if (isFenced(e)) {
+        fencedBy(e);
+        transactionOpen = false;
+      }
+      reply(
+          request,
+          new Failure(
+              KafkaFailures.kind(e, ErrorKind.TRANSACTION_FAILED),
+              operation + " failed: " + KafkaFailures.describe(e),
+              e,
+              operation));
+      return;
+    }
+    reply(request, operation, null);
+  }
+
+  /** Commits the open transaction, unless a message of it failed before Kafka had it. */
+  private void commitTransaction() {
+    unready.awaitSettled(); // parked messages are the transaction's too
+    int failed = transactionFailures.get();
+    if (failed > 0) {
+      throw new TransactionRefused(
+          failed
+              + " message(s) or input(s) of this transaction were not sent (see their error"
+              + " events); the transaction is still open: abort it");
+    }
+    producer.commitTransaction();
+    transactionOpen = false;
+  }
+
+  /** A commit Gregor refuses itself. */
+  private static final class TransactionRefused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    TransactionRefused(String message) {
+      super(message, null, false, false);
+    }
+
+    @Override
+    public String toString() {
+      return getMessage();
+    }
   }
 
   private void execute(Operation<?> operation, Request<?> request) {
@@ -609,6 +829,31 @@ public final class SendLoop<I, K, V> {
         case Operation.Metrics() ->
             reply(request, operation, KafkaData.metrics(producer.metrics()));
         case Operation.Close() -> close(request, true);
+        case Operation.BeginTransaction() ->
+            transaction(
+                operation,
+                request,
+                () -> {
+                  producer.beginTransaction();
+                  transactionFailures.set(0);
+                  transactionOpen = true;
+                });
+        case Operation.SendOffsetsToTransaction(var offsets, var groupMetadata) ->
+            transaction(
+                operation,
+                request,
+                () -> producer.sendOffsetsToTransaction(offsets, groupMetadata));
+        case Operation.CommitTransaction() ->
+            transaction(operation, request, this::commitTransaction);
+        case Operation.AbortTransaction() ->
+            transaction(
+                operation,
+                request,
+                () -> {
+                  unready.awaitSettled(); // none may reach Kafka after the abort
+                  producer.abortTransaction();
+                  transactionOpen = false;
+                });
         default ->
             reply(
                 request,
@@ -671,6 +916,7 @@ public final class SendLoop<I, K, V> {
     // Messages waiting for their topic's metadata get what is left of the close timeout, no more.
     unready.awaitSettled(deadline);
     unready.abandon(notSentReason);
+    abortOpenTransaction();
     try {
       producer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     } catch (RuntimeException e) {
@@ -687,6 +933,26 @@ public final class SendLoop<I, K, V> {
     emitter.offerUnheld(new Event.Eof<>());
     if (request != null) {
       request.complete(null);
+    }
+  }
+
+  /** At close: a transaction left open is aborted, so that read_committed readers go on at once. */
+  private void abortOpenTransaction() {
+    if (!transactionOpen || fenced != null) {
+      return;
+    }
+    transactionOpen = false;
+    try {
+      producer.abortTransaction();
+    } catch (RuntimeException e) {
+      log.warn("aborting the open transaction at close failed", e);
+      emitter.offerUnheld(
+          new Event.Error<>(
+              new Failure(
+                  isFenced(e) ? ErrorKind.FENCED : ErrorKind.TRANSACTION_FAILED,
+                  "aborting the open transaction at close failed: " + KafkaFailures.describe(e),
+                  e,
+                  new Operation.AbortTransaction())));
     }
   }
 

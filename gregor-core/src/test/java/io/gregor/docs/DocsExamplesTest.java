@@ -218,4 +218,68 @@ class DocsExamplesTest {
         .contains("{id=o-1, total=42.0} {\"id\":\"o-1\",\"total\":42.0}")
         .contains("ok");
   }
+
+  @Test
+  void transactions_commitsBothMessages(EmbeddedKafka kafka, TestNames names) throws Exception {
+    kafka.createTopic(names.topic(), 1);
+    GuideExamples.transactions(kafka.bootstrapServers(), names.topic(), names.topic("tx"));
+    assertThat(committedValues(kafka, names.topic())).containsExactly("first", "second");
+  }
+
+  @Test
+  void exactlyOnce_copiesEveryRecordOnce(EmbeddedKafka kafka, TestNames names) throws Exception {
+    // given
+    kafka.createTopic(names.topic("in"), 1);
+    kafka.createTopic(names.topic("out"), 1);
+    produce(kafka, names.topic("in"), "a", "b", "c");
+
+    // when
+    String printed =
+        run(
+            out ->
+                GuideExamples.exactlyOnce(
+                    kafka.bootstrapServers(),
+                    names.group(),
+                    names.topic("in"),
+                    names.topic("out"),
+                    names.topic("copier"),
+                    () ->
+                        await()
+                            .atMost(Duration.ofSeconds(60))
+                            .until(() -> committedValues(kafka, names.topic("out")).size() >= 3),
+                    out));
+
+    // then
+    assertThat(committedValues(kafka, names.topic("out"))).containsExactly("A", "B", "C");
+    assertThat(printed).containsPattern("committed [1-3] batch\\(es\\)");
+  }
+
+  /** What a read_committed reader sees in partition 0 of {@code topic} now. */
+  private static List<String> committedValues(EmbeddedKafka kafka, String topic) {
+    try (var consumer =
+        new KafkaConsumer<>(
+            Map.<String, Object>of(
+                "bootstrap.servers",
+                kafka.bootstrapServers(),
+                "isolation.level",
+                "read_committed",
+                "enable.auto.commit",
+                false),
+            new StringDeserializer(),
+            new StringDeserializer())) {
+      var partition = new TopicPartition(topic, 0);
+      consumer.assign(List.of(partition));
+      consumer.seekToBeginning(List.of(partition));
+      long end = consumer.endOffsets(List.of(partition)).get(partition);
+      List<String> values = new ArrayList<>();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(100)).forEach(r -> values.add(r.value()));
+                return consumer.position(partition) >= end;
+              });
+      return values;
+    }
+  }
 }

@@ -7,6 +7,7 @@ import io.gregor.ConsumerSettings;
 import io.gregor.ErrorKind;
 import io.gregor.Event;
 import io.gregor.EventType;
+import io.gregor.ExactlyOnce;
 import io.gregor.GregorException;
 import io.gregor.Message;
 import io.gregor.Operation;
@@ -18,6 +19,7 @@ import io.gregor.Received;
 import io.gregor.Topics;
 import io.gregor.Transducers;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -257,5 +259,69 @@ final class GuideExamples {
     out.println(maps.deserialize("orders", bytes) + " " + trees.deserialize("orders", bytes));
     // end::codecs[]
     out.println(kafkas.deserialize("t", kafkas.serialize("t", "ok")));
+  }
+
+  static void transactions(String bootstrap, String topic, String transactionalId)
+      throws InterruptedException {
+    // tag::transactions[]
+    var settings =
+        ProducerSettings.create(bootstrap, Codecs.string(), Codecs.string())
+            .withKafka("transactional.id", transactionalId); // registers at create
+    try (var producer = Producer.create(settings)) {
+      producer.beginTransaction();
+      producer.input().send(Message.of(topic, "k", "first"));
+      producer.input().send(Message.of(topic, "k", "second"));
+      try {
+        producer.commitTransaction(); // both messages, or (aborted) neither
+      } catch (GregorException e) {
+        if (e.failure().kind() == ErrorKind.FENCED) {
+          throw e; // another producer has this transactional.id now: stop
+        }
+        producer.abortTransaction();
+      }
+    }
+    // end::transactions[]
+  }
+
+  static void exactlyOnce(
+      String bootstrap,
+      String group,
+      String in,
+      String outTopic,
+      String transactionalId,
+      Runnable awaitStop,
+      PrintStream out)
+      throws InterruptedException {
+    // tag::exactly-once[]
+    var consumerSettings =
+        ConsumerSettings.create(bootstrap, group, Codecs.string(), Codecs.string())
+            .withTopics(in)
+            .withKafka("auto.offset.reset", "earliest")
+            .withKafka("enable.auto.commit", false) // offsets go through the transaction
+            .withKafka("isolation.level", "read_committed"); // never read aborted records
+    var producerSettings =
+        ProducerSettings.create(bootstrap, Codecs.string(), Codecs.string())
+            .withKafka("transactional.id", transactionalId); // the same after a restart
+    var consumer = Consumer.create(consumerSettings);
+    try (consumer;
+        var producer = Producer.create(producerSettings)) {
+      var copier =
+          ExactlyOnce.of(
+                  consumer,
+                  producer,
+                  record ->
+                      List.of(Message.of(outTopic, record.key(), record.value().toUpperCase())))
+              .withBatchSize(100)
+              .withBatchInterval(Duration.ofMillis(200));
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                awaitStop.run(); // e.g. a shutdown signal
+                consumer.close();
+              });
+      copier.run(); // until the consumer closes
+      out.println("committed " + copier.committedBatches() + " batch(es)");
+    }
+    // end::exactly-once[]
   }
 }

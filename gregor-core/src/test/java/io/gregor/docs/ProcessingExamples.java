@@ -34,18 +34,21 @@ final class ProcessingExamples {
             .withKafka("auto.offset.reset", "earliest")
             .withAcknowledgements(Acknowledgements.defaults()); // commit what was acknowledged
     try (var consumer = Consumer.create(settings)) {
-      for (int handled = 0; handled < count; ) {
+      for (int settled = 0; settled < count; ) { // stored, or failed for good
         switch (consumer.output().receive()) {
           case Event.Data(Received<String, String> record) -> {
             try {
               out.println("stored " + store(record.value()));
               consumer.acknowledge(record); // from any thread, in any order
+              settled++;
             } catch (IllegalArgumentException e) {
               consumer.reject(record, e); // it comes again after a backoff, up to 3 tries
             }
-            handled++;
           }
-          case Event.Error(var failure) -> out.println(failure.kind() + ": " + failure.message());
+          case Event.Error(var failure) -> {
+            out.println(failure.kind() + ": " + failure.message()); // PROCESSING_FAILED
+            settled++;
+          }
           default -> {}
         }
       }

@@ -4,6 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -17,14 +20,17 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes records that failed every try to the dead-letter topic: the original bytes, with headers
  * saying where the record came from and why it failed. The Kafka producer is made on first use,
- * from the consumer's connection settings; Kafka's callback only reports back (it never waits).
+ * from the consumer's connection settings. Everything runs on a thread of its own, in order, so
+ * that the poll loop never waits for it (making the producer, or Kafka's metadata wait when the
+ * topic is missing, up to {@code max.block.ms}); Kafka's callback only reports back.
  */
 final class DeadLetters {
   private static final Logger log = LoggerFactory.getLogger(DeadLetters.class);
 
   private final String topic;
   private final Map<String, Object> config;
-  private KafkaProducer<byte[], byte[]> producer;
+  private KafkaProducer<byte[], byte[]> producer; // used on the writer's thread only
+  private ExecutorService writer;
 
   /**
    * @param topic the dead-letter topic, or null for none
@@ -54,6 +60,19 @@ final class DeadLetters {
    * throws.
    */
   void send(Acknowledger.Entry entry, Throwable cause, Consumer<Exception> done) {
+    if (writer == null) {
+      writer =
+          Executors.newSingleThreadExecutor(
+              Thread.ofVirtual().name("gregor-dead-letters").factory());
+    }
+    try {
+      writer.execute(() -> write(entry, cause, done));
+    } catch (RuntimeException e) {
+      done.accept(e);
+    }
+  }
+
+  private void write(Acknowledger.Entry entry, Throwable cause, Consumer<Exception> done) {
     try {
       if (producer == null) {
         producer = new KafkaProducer<>(config);
@@ -83,13 +102,32 @@ final class DeadLetters {
     headers.add(key, value.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** Finishes what was handed over, within {@code timeout}, and closes the producer. */
   void close(Duration timeout) {
-    if (producer != null) {
-      try {
-        producer.close(timeout);
-      } catch (RuntimeException e) {
-        log.warn("closing the dead-letter producer failed", e);
+    if (writer == null) {
+      return;
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    writer.execute(
+        () -> {
+          if (producer != null) {
+            try {
+              producer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            } catch (RuntimeException e) {
+              log.warn("closing the dead-letter producer failed", e);
+            }
+          }
+        });
+    writer.shutdown();
+    try {
+      if (!writer.awaitTermination(
+          Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        log.warn("the dead-letter writer did not finish within {}; stopping it", timeout);
+        writer.shutdownNow();
       }
+    } catch (InterruptedException e) {
+      writer.shutdownNow();
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -227,6 +227,67 @@ class AcknowledgementsTest {
   }
 
   @Test
+  void automaticCommit_comesAfterCommitEveryAcknowledgements_beforeTheInterval(
+      EmbeddedKafka kafka, TestNames names) {
+    // given: automatic commits every 10 minutes, or after 3 acknowledgements
+    kafka.createTopic(names.topic(), 1);
+    produceStrings(kafka, names.topic(), 0, 5);
+    var zero = new TopicPartition(names.topic(), 0);
+    try (var consumer =
+            Consumer.create(
+                stringSettings(kafka, names)
+                    .withTopics(names.topic())
+                    .withKafka("auto.commit.interval.ms", 600_000)
+                    .withCloseTimeout(Duration.ofSeconds(4))
+                    .withAcknowledgements(
+                        Acknowledgements.defaults()
+                            .withCommitEvery(3)
+                            .withRevokeWait(Duration.ofSeconds(1))));
+        var admin = ConsumerCommitTest.admin(kafka)) {
+      var records = data(consumer.output(), 5);
+
+      // when
+      records.subList(0, 3).forEach(consumer::acknowledge);
+
+      // then
+      await("the group's offset after 3 acknowledgements")
+          .atMost(PATIENCE)
+          .until(
+              () -> ConsumerCommitTest.committedOffset(admin, names.group(), zero),
+              o -> o != null && o == 3L);
+    }
+  }
+
+  @Test
+  void fetching_stopsAtTheBoundInBytes(EmbeddedKafka kafka, TestNames names)
+      throws InterruptedException {
+    // given: records of 12 bytes ("key-i" + "value-i"), at most 40 bytes unacknowledged
+    kafka.createTopic(names.topic(), 1);
+    produceStrings(kafka, names.topic(), 0, 9);
+    try (var consumer =
+        Consumer.create(
+            acknowledging(
+                kafka, names, Acknowledgements.defaults().withMaxUnacknowledged(1_000, 40)))) {
+      var firstThree = data(consumer.output(), 3);
+
+      // when: 3 records hold 36 bytes; the fourth (reaching 48) is delivered, then no more
+      var fourth = data(consumer.output(), 1).getFirst();
+      boolean fifthCame = dataWithin(consumer, Duration.ofSeconds(2));
+
+      // then
+      assertThat(
+              firstThree.getFirst().serializedValueSize()
+                  + firstThree.getFirst().serializedKeySize())
+          .isEqualTo(12);
+      assertThat(fourth.offset()).isEqualTo(3L);
+      assertThat(fifthCame).as("a fifth record came with 48 bytes unacknowledged").isFalse();
+      consumer.acknowledge(firstThree.get(0));
+      consumer.acknowledge(firstThree.get(1));
+      assertThat(data(consumer.output(), 1).getFirst().offset()).isEqualTo(4L);
+    }
+  }
+
+  @Test
   void overdue_aRecordWaitingTooLongIsNamedInAnErrorEvent(EmbeddedKafka kafka, TestNames names) {
     // given
     kafka.createTopic(names.topic(), 1);

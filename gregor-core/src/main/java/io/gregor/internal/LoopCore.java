@@ -6,12 +6,14 @@ import io.gregor.ErrorKind;
 import io.gregor.Failure;
 import io.gregor.GregorException;
 import io.gregor.Operation;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * What every thread that owns a Kafka client needs, shared by the producer's {@link SendLoop} and
@@ -55,6 +57,7 @@ final class LoopCore {
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
   private final Thread thread;
   private final Thread forwarder;
+  private final Map<String, String> context;
   private Intake intake;
 
   /** Why the loop ended, when it failed. */
@@ -66,10 +69,27 @@ final class LoopCore {
    * @param client "producer" or "consumer", for messages
    */
   LoopCore(String client, String name, int controlCapacity, Runnable loop) {
+    this(client, name, controlCapacity, Map.of(), loop);
+  }
+
+  /**
+   * As {@link #LoopCore(String, String, int, Runnable)}, with SLF4J's MDC on both threads set to
+   * {@code context} (which client this is), so that every log line they write says so.
+   */
+  LoopCore(
+      String client, String name, int controlCapacity, Map<String, String> context, Runnable loop) {
+    this.context = Map.copyOf(context);
     this.client = client;
     this.control = Channel.newBufferedChannel(controlCapacity);
     this.thread = Thread.ofVirtual().name(name).unstarted(() -> runLoop(loop));
-    this.forwarder = Thread.ofVirtual().name(name + "-control").unstarted(this::forward);
+    this.forwarder =
+        Thread.ofVirtual()
+            .name(name + "-control")
+            .unstarted(
+                () -> {
+                  MDC.setContextMap(this.context);
+                  forward();
+                });
   }
 
   /** Starts the loop and the forwarder, which hands operations to {@code intake}. */
@@ -220,6 +240,7 @@ final class LoopCore {
   }
 
   private void runLoop(Runnable loop) {
+    MDC.setContextMap(context);
     try {
       loop.run();
     } catch (RuntimeException | Error e) {
@@ -229,6 +250,7 @@ final class LoopCore {
       log.error("{} ended with a failure", thread.getName(), e);
       abandon(e);
     } finally {
+      MDC.clear();
       terminated.complete(null);
     }
   }

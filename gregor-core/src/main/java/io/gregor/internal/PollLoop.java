@@ -190,7 +190,13 @@ public final class PollLoop<K, V, T> {
             hasGroup,
             autoCommit,
             apiTimeout);
-    this.core = new LoopCore("consumer", "gregor-consumer-" + id, INTAKE_CAPACITY, this::run);
+    String name = "gregor-consumer-" + id;
+    Map<String, String> context = new HashMap<>();
+    context.put("gregor.client", String.valueOf(kafka.getOrDefault("client.id", name)));
+    if (hasGroup) {
+      context.put("gregor.group", String.valueOf(kafka.get(ConsumerConfig.GROUP_ID_CONFIG)));
+    }
+    this.core = new LoopCore("consumer", name, INTAKE_CAPACITY, context, this::run);
     core.start(this::takeOperation);
   }
 

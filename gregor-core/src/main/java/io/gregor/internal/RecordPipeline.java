@@ -18,6 +18,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.MDC;
 
 /**
  * From polled records to events: deserializes each record (a failure is an error event with the
@@ -31,6 +32,9 @@ import org.apache.kafka.common.TopicPartition;
  * poll's records, and one record's outputs beyond the limit, are held.
  */
 final class RecordPipeline<K, V, T> {
+  /** The MDC key naming the partition whose records go through (its topic-partition). */
+  static final String PARTITION_KEY = "gregor.partition";
+
   private final ConsumerSettings<K, V, T> settings;
   private final Set<EventType> policy;
   private final Deliverer<T> deliverer;
@@ -126,6 +130,14 @@ final class RecordPipeline<K, V, T> {
 
   /** Runs waiting records while fewer events wait for the output than the limit. */
   void resume() {
+    try {
+      runWaiting();
+    } finally {
+      MDC.remove(PARTITION_KEY);
+    }
+  }
+
+  private void runWaiting() {
     while (!stopped) {
       if (pending == null && !startNextPoll()) {
         break;
@@ -136,6 +148,7 @@ final class RecordPipeline<K, V, T> {
       }
       TopicPartition partition = pendingPartitions.get(partitionIndex);
       List<ConsumerRecord<byte[], byte[]>> records = pending.records(partition);
+      MDC.put(PARTITION_KEY, partition.toString()); // deserializers and transducers log with it
       if (dropped.contains(partition)) {
         recordIndex = records.size();
       }

@@ -183,7 +183,13 @@ public final class SendLoop<I, K, V> {
               emitter.offer(new Event.Error<>(failure));
             });
     this.wantData = emitter.wants(EventType.DATA);
-    this.core = new LoopCore("producer", "gregor-producer-" + id, CONTROL_CAPACITY, this::run);
+    String name = "gregor-producer-" + id;
+    Map<String, String> context = new HashMap<>();
+    context.put("gregor.client", String.valueOf(kafka.getOrDefault("client.id", name)));
+    if (transactional) {
+      context.put("gregor.transactional.id", transactionalId.toString());
+    }
+    this.core = new LoopCore("producer", name, CONTROL_CAPACITY, context, this::run);
     core.start(this::takeOperation);
     awaitReady();
   }

@@ -27,7 +27,7 @@ import org.apache.kafka.common.TopicPartition;
  * alternating round by round, results written as Markdown and CSV.
  *
  * <pre>
- * ./gregor bench            # the full run (about 12 minutes here), writes docs/benchmarks.md
+ * ./gregor bench            # the full run (about 16 minutes here), writes docs/benchmarks.md
  * ./gregor bench --quick    # a smoke run in about a minute, writes to gregor-bench/target
  * </pre>
  *

@@ -27,14 +27,23 @@ import org.apache.kafka.common.TopicPartition;
  * alternating round by round, results written as Markdown and CSV.
  *
  * <pre>
- * ./gregor bench            # the full run (about 12 minutes here), writes docs/benchmarks.md
+ * ./gregor bench            # the full run (about 16 minutes here), writes docs/benchmarks.md
  * ./gregor bench --quick    # a smoke run in about a minute, writes to gregor-bench/target
  * </pre>
  *
  * Options: {@code --rounds N}, {@code --out FILE}, {@code --only
- * produce,consume,latency,memory,micro}, {@code --no-reactor}, {@code --no-micro}.
+ * produce,consume,latency,memory,process,micro}, {@code --no-reactor}, {@code
+ * --no-parallel-consumer}, {@code --no-micro}, {@code --process-records N} (the processing
+ * workload's size: 200,000 records, 5,000 with {@code --quick}; it has a key per 20 records, at
+ * most {@value #PROCESS_KEYS}).
  */
 public final class Bench {
+  /** The processing workload's keys (fewer for a smaller workload: 20 records a key). */
+  static final int PROCESS_KEYS = 10_000;
+
+  /** The processing workload's partitions. */
+  static final int PROCESS_PARTITIONS = 12;
+
   private final Options options;
   private final PrintStream log = System.err;
   private final List<Row> rows = new ArrayList<>();
@@ -56,13 +65,20 @@ public final class Bench {
       int memorySeconds,
       int smallBacklog,
       int largeBacklog,
+      int processRecords,
       boolean reactor,
+      boolean parallelConsumer,
       boolean micro,
       Set<String> only,
       Path out,
       Path root) {
 
-    /** Whether this run includes a measure (produce, consume, latency, memory, micro). */
+    /** The processing workload's keys: one per 20 records, at most {@value #PROCESS_KEYS}. */
+    int processKeys() {
+      return Math.clamp(processRecords / 20, 1, PROCESS_KEYS);
+    }
+
+    /** Whether this run includes a measure (produce, consume, latency, memory, process, micro). */
     boolean includes(String measure) {
       return only.isEmpty() || only.contains(measure);
     }
@@ -70,17 +86,20 @@ public final class Bench {
     static Options parse(String[] args) {
       boolean quick = List.of(args).contains("--quick");
       boolean reactor = !List.of(args).contains("--no-reactor");
+      boolean parallelConsumer = !List.of(args).contains("--no-parallel-consumer");
       boolean micro = !List.of(args).contains("--no-micro");
       Path root = Path.of(System.getProperty("gregor.root", ".")).toAbsolutePath().normalize();
       Path out = null;
       Integer rounds = null;
+      Integer processRecords = null;
       Set<String> only = Set.of();
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--out" -> out = Path.of(args[++i]);
           case "--only" -> only = Set.of(args[++i].split(","));
           case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-          case "--quick", "--no-reactor", "--no-micro" -> {}
+          case "--process-records" -> processRecords = Integer.parseInt(args[++i]);
+          case "--quick", "--no-reactor", "--no-parallel-consumer", "--no-micro" -> {}
           default -> throw new IllegalArgumentException("unknown option " + args[i]);
         }
       }
@@ -95,7 +114,9 @@ public final class Bench {
             6,
             5_000,
             50_000,
+            processRecords == null ? 5_000 : processRecords,
             reactor,
+            parallelConsumer,
             false,
             only,
             out == null ? root.resolve("gregor-bench/target/bench-quick.md") : out,
@@ -111,7 +132,9 @@ public final class Bench {
           60,
           200_000,
           2_000_000,
+          processRecords == null ? 200_000 : processRecords,
           reactor,
+          parallelConsumer,
           micro,
           only,
           out == null ? root.resolve("docs/benchmarks.md") : out,
@@ -175,6 +198,9 @@ public final class Bench {
     }
     if (options.includes("memory")) {
       memory();
+    }
+    if (options.includes("process")) {
+      process();
     }
     if (options.micro() && options.includes("micro")) {
       micro();
@@ -282,6 +308,39 @@ public final class Bench {
     }
   }
 
+  /**
+   * Per-key ordered processing, 1 ms of work a record: Gregor's {@code process}, the raw upper
+   * bound (a virtual thread per record, no order, no commits) and Parallel Consumer, each reading
+   * the same keyed topic from the start in a group of its own, with as many handlers at once as
+   * there are keys.
+   */
+  private void process() throws Exception {
+    List<String> contenders = new ArrayList<>(List.of("raw-process", "gregor-process"));
+    if (options.parallelConsumer()) {
+      contenders.add("pc-process");
+    }
+    String topic = "process-data";
+    fill(topic, PROCESS_PARTITIONS, options.processRecords(), options.processKeys());
+    for (int round = 1; round <= options.rounds(); round++) {
+      for (String contender : rotate(contenders, round)) {
+        record(
+            "process",
+            contender,
+            round,
+            run(
+                contender,
+                List.of(
+                    "bootstrap=" + bootstrap,
+                    "topic=" + topic,
+                    "records=" + options.processRecords(),
+                    "group=" + topic + "-r" + round + "-" + contender,
+                    "concurrency=" + options.processKeys()),
+                List.of("-Xms1g", "-Xmx1g")));
+      }
+    }
+    deleteTopic(topic);
+  }
+
   private void micro() throws Exception {
     Path csv = options.root().resolve("gregor-bench/target/jmh.csv");
     List<String> command = new ArrayList<>();
@@ -344,8 +403,18 @@ public final class Bench {
   }
 
   private void fill(String topic, int partitions, int records) throws Exception {
+    fill(topic, partitions, records, 0);
+  }
+
+  /** Creates {@code topic} and writes {@code records} to it, keyed round robin when keys > 0. */
+  private void fill(String topic, int partitions, int records, int keys) throws Exception {
     createTopic(topic, partitions);
-    Map<String, String> result = runContender("raw-produce", topic, records);
+    Map<String, String> result =
+        run(
+            "raw-produce",
+            List.of(
+                "bootstrap=" + bootstrap, "topic=" + topic, "records=" + records, "keys=" + keys),
+            List.of("-Xms1g", "-Xmx1g"));
     if (!"0".equals(result.get("failed"))) {
       throw new IllegalStateException("filling " + topic + " failed: " + result);
     }
@@ -361,10 +430,19 @@ public final class Bench {
 
   private Map<String, String> run(String contender, List<String> arguments, List<String> jvm)
       throws Exception {
-    boolean reactor = contender.startsWith("reactor-");
-    String classpath = reactor ? reactorClasspath() : System.getProperty("java.class.path");
-    String mainClass =
-        reactor ? "io.gregor.bench.reactor.ReactorContender" : Contender.class.getName();
+    // Reactor Kafka and Parallel Consumer run on kafka-clients 3: their modules' class paths.
+    String classpath;
+    String mainClass;
+    if (contender.startsWith("reactor-")) {
+      classpath = moduleClasspath("gregor-bench-reactor");
+      mainClass = "io.gregor.bench.reactor.ReactorContender";
+    } else if (contender.startsWith("pc-")) {
+      classpath = moduleClasspath("gregor-bench-pc");
+      mainClass = "io.gregor.bench.pc.ParallelConsumerContender";
+    } else {
+      classpath = System.getProperty("java.class.path");
+      mainClass = Contender.class.getName();
+    }
     List<String> command = new ArrayList<>(javaCommand(jvm, classpath, null));
     command.add(mainClass);
     command.add(contender);
@@ -398,8 +476,8 @@ public final class Bench {
             + String.join("\n", output.subList(Math.max(0, output.size() - 40), output.size())));
   }
 
-  private String reactorClasspath() throws IOException {
-    Path module = options.root().resolve("gregor-bench-reactor/target");
+  private String moduleClasspath(String name) throws IOException {
+    Path module = options.root().resolve(name).resolve("target");
     return module.resolve("classes")
         + java.io.File.pathSeparator
         + Files.readString(module.resolve("classpath.txt")).trim();

@@ -1,5 +1,6 @@
 package io.gregor.bench;
 
+import io.gregor.Acknowledgements;
 import io.gregor.Codecs;
 import io.gregor.Consumer;
 import io.gregor.ConsumerSettings;
@@ -7,6 +8,7 @@ import io.gregor.Event;
 import io.gregor.EventType;
 import io.gregor.Message;
 import io.gregor.Operation;
+import io.gregor.Ordering;
 import io.gregor.Producer;
 import io.gregor.ProducerSettings;
 import io.gregor.RebalanceKind;
@@ -15,6 +17,7 @@ import io.gregor.Sent;
 import io.gregor.Topics;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -34,6 +37,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * One measurement in a fresh JVM: {@code Contender <name> bootstrap=... topic=... records=...}.
@@ -45,6 +49,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class Contender {
   static final int VALUE_SIZE = 100;
   private static final long SAMPLE_EVERY_NANOS = 2_000_000_000L;
+
+  /** How long a processing contender may take before it reports what it handled. */
+  private static final Duration PROCESS_BOUND = Duration.ofMinutes(5);
 
   private Contender() {}
 
@@ -59,7 +66,9 @@ public final class Contender {
     int records = Integer.parseInt(options.getOrDefault("records", "0"));
     Map<String, Object> result =
         switch (args[0]) {
-          case "raw-produce" -> rawProduce(bootstrap, topic, records);
+          case "raw-produce" ->
+              rawProduce(
+                  bootstrap, topic, records, Integer.parseInt(options.getOrDefault("keys", "0")));
           case "gregor-produce" -> gregorProduce(bootstrap, topic, records, false);
           case "gregor-produce-data" -> gregorProduce(bootstrap, topic, records, true);
           case "sync-produce" -> syncProduce(bootstrap, topic, records);
@@ -78,6 +87,14 @@ public final class Contender {
                   topic,
                   Integer.parseInt(options.get("seconds")),
                   Long.parseLong(options.get("workMicros")));
+          case "raw-process" -> rawProcess(bootstrap, topic, records, options.get("group"));
+          case "gregor-process" ->
+              gregorProcess(
+                  bootstrap,
+                  topic,
+                  records,
+                  options.get("group"),
+                  Integer.parseInt(options.get("concurrency")));
           default -> throw new IllegalArgumentException("unknown contender " + args[0]);
         };
     StringBuilder line = new StringBuilder("RESULT");
@@ -122,7 +139,8 @@ public final class Contender {
 
   // ---------------------------------------------------------------- produce
 
-  private static Map<String, Object> rawProduce(String bootstrap, String topic, int n) {
+  /** Sends {@code n} records; with {@code keys} above 0, keyed {@code key-<i % keys>}. */
+  private static Map<String, Object> rawProduce(String bootstrap, String topic, int n, int keys) {
     Map<String, Object> config = producerConfig(bootstrap);
     byte[] value = value();
     AtomicLong failed = new AtomicLong();
@@ -130,8 +148,9 @@ public final class Contender {
         new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
       long start = System.nanoTime();
       for (int i = 0; i < n; i++) {
+        byte[] key = keys > 0 ? key(i % keys) : null;
         producer.send(
-            new ProducerRecord<>(topic, value),
+            new ProducerRecord<>(topic, key, value),
             (metadata, exception) -> {
               if (exception != null) {
                 failed.incrementAndGet();
@@ -144,6 +163,10 @@ public final class Contender {
       result.put("failed", failed.get());
       return result;
     }
+  }
+
+  static byte[] key(int key) {
+    return ("key-" + key).getBytes(StandardCharsets.UTF_8);
   }
 
   private static Map<String, Object> gregorProduce(
@@ -273,6 +296,83 @@ public final class Contender {
       result.put("bytes", bytes);
       return result;
     }
+  }
+
+  // ---------------------------------------------------------------- process
+
+  /**
+   * The upper bound: one virtual thread per record as soon as it is polled; no order, no commits.
+   */
+  private static Map<String, Object> rawProcess(String bootstrap, String topic, int n, String group)
+      throws InterruptedException {
+    Map<String, Object> config = consumerConfig(bootstrap);
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    ProcessTally tally = new ProcessTally(n);
+    long deadline = System.nanoTime() + PROCESS_BOUND.toNanos();
+    try (var consumer =
+        new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      while (!tally.complete() && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      tally.handle(record.partition(), record.key(), record.offset());
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  });
+        }
+      }
+      tally.await(Duration.ofSeconds(10)); // the handlers started last
+    }
+    return tally.result();
+  }
+
+  /**
+   * Gregor: {@code process(KEY, concurrency, handler)}, committing after acknowledgement with the
+   * default {@link Acknowledgements} (at most 10,000 records unacknowledged, a commit every 1,000
+   * acknowledgements).
+   */
+  private static Map<String, Object> gregorProcess(
+      String bootstrap, String topic, int n, String group, int concurrency)
+      throws InterruptedException {
+    Map<String, Object> config = consumerConfig(bootstrap);
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    var settings =
+        ConsumerSettings.create(config, Codecs.string(), Codecs.bytes())
+            .withTopics(Topics.of(topic))
+            .withOutputPolicy(EventType.ERROR)
+            .withAcknowledgements(Acknowledgements.defaults());
+    ProcessTally tally = new ProcessTally(n);
+    AtomicLong errors = new AtomicLong();
+    try (var consumer = Consumer.create(settings)) {
+      var events =
+          consumer.process(
+              Ordering.KEY,
+              concurrency,
+              record -> tally.handle(record.partition(), record.key(), record.offset()));
+      Thread.ofVirtual()
+          .start(
+              () -> { // errors, rebalances and EOF come here; only errors count
+                try {
+                  while (events.receiveOrClosed() instanceof Event<?> event
+                      && !(event instanceof Event.Eof<?>)) {
+                    if (event instanceof Event.Error<?>) {
+                      errors.incrementAndGet();
+                    }
+                  }
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              });
+      tally.await(PROCESS_BOUND);
+    }
+    Map<String, Object> result = tally.result();
+    result.put("errors", errors.get());
+    return result;
   }
 
   // ---------------------------------------------------------------- latency

@@ -21,6 +21,11 @@ final class Report {
   private static final String START = "<!-- results:start -->";
   private static final String END = "<!-- results:end -->";
 
+  /** The Parallel Consumer contender's versions (gregor-bench-pc's pom). */
+  private static final String PARALLEL_CONSUMER = "0.5.3.3";
+
+  private static final String PARALLEL_CONSUMER_KAFKA = "3.9.1";
+
   private final Bench.Options options;
   private final List<Bench.Row> rows;
   private final Duration took;
@@ -50,6 +55,7 @@ final class Report {
     }
     latency();
     memory();
+    process();
     micro();
     Path out = options.out().toAbsolutePath();
     Files.createDirectories(out.getParent());
@@ -97,7 +103,11 @@ final class Report {
         .append(" |\n");
     md.append("| Kafka | broker and clients ")
         .append(kafkaVersion())
-        .append(" (Reactor Kafka: kafka-clients 3.6.0, its own JVM) |\n");
+        .append(" (Reactor Kafka: kafka-clients 3.6.0; Parallel Consumer ")
+        .append(PARALLEL_CONSUMER)
+        .append(": kafka-clients ")
+        .append(PARALLEL_CONSUMER_KAFKA)
+        .append("; each in its own JVM) |\n");
     md.append("| records | ")
         .append(options.records())
         .append(" × ")
@@ -246,6 +256,99 @@ final class Report {
               row.values().get("evicted")));
     }
     md.append("\nTarget: peak heap flat in the backlog's size; no eviction.\n\n");
+  }
+
+  private void process() {
+    Map<String, List<Bench.Row>> grouped = byContender("process");
+    if (grouped.isEmpty()) {
+      return;
+    }
+    List<Bench.Row> bound = grouped.getOrDefault("raw-process", List.of());
+    int keys = options.processKeys();
+    md.append("### Processing in parallel, ordered by key (1 ms of work per record)\n\n");
+    md.append(
+        String.format(
+            "Workload: %,d records of %d B, keyed round robin over %,d keys, in %d partitions,"
+                + " written before the rounds; every contender reads them all from the start in a"
+                + " new group. Each handler checks its key's order, sleeps 1 ms"
+                + " (`Thread.sleep(1)`) and counts the record; records/s runs from the first"
+                + " handler's start to the end of the handler completing the last distinct"
+                + " record (group join and close excluded). An order violation is a record started"
+                + " after a later record of its key and partition. Machine: the one"
+                + " above (%d cores); each contender in a fresh JVM (-Xmx1g, G1), rounds"
+                + " alternating the contenders.%n%n",
+            options.processRecords(),
+            Contender.VALUE_SIZE,
+            keys,
+            Bench.PROCESS_PARTITIONS,
+            Runtime.getRuntime().availableProcessors()));
+    md.append(
+        String.format(
+            "- **raw-process** (the upper bound): a `KafkaConsumer` poll loop starting a virtual"
+                + " thread per record, unordered, no commits.%n"
+                + "- **gregor-process**: `Consumer.process(Ordering.KEY, %,d, handler)` (as many"
+                + " handlers at once as keys: KEY ordering never runs two of one key), virtual"
+                + " threads, `withAcknowledgements(Acknowledgements.defaults())`: commits after"
+                + " acknowledgement, at most 10,000 records unacknowledged, a commit every 1,000"
+                + " acknowledgements.%n"
+                + "- **pc-process**: Confluent Parallel Consumer %s on kafka-clients %s in its own"
+                + " JVM, `ProcessingOrder.KEY`, `maxConcurrency` %,d (platform threads: its"
+                + " worker pool), `CommitMode.PERIODIC_CONSUMER_ASYNCHRONOUS` (its default).%n%n",
+            keys, PARALLEL_CONSUMER, PARALLEL_CONSUMER_KAFKA, keys));
+    md.append(
+        "| contender | records/s median (min–max) | ratio to raw-process, same round: median"
+            + " (min–max) | order violations (all rounds) | handled, fewest of a round |"
+            + " duplicates (all rounds) | target |\n");
+    md.append("|---|---|---|---|---|---|---|\n");
+    grouped.forEach(
+        (contender, list) -> {
+          Stats rate = stats(list, row -> row.number("recordsPerSec"));
+          List<Double> ratios = new ArrayList<>();
+          for (Bench.Row row : list) {
+            bound.stream()
+                .filter(b -> b.round() == row.round())
+                .findFirst()
+                .ifPresent(
+                    b -> ratios.add(row.number("recordsPerSec") / b.number("recordsPerSec")));
+          }
+          Stats ratio = Stats.of(ratios);
+          long violations =
+              list.stream().mapToLong(row -> (long) row.number("orderViolations")).sum();
+          long duplicates = list.stream().mapToLong(row -> (long) row.number("duplicates")).sum();
+          long handled =
+              list.stream().mapToLong(row -> (long) row.number("records")).min().orElse(0);
+          String target =
+              switch (contender) {
+                case "raw-process" -> "unordered: violations expected";
+                case "gregor-process" ->
+                    String.format(
+                        "≥ 0.95 and 0 violations: %s",
+                        ratio.median() >= 0.95 && violations == 0 ? "met" : "**missed**");
+                default -> "0 violations: " + (violations == 0 ? "met" : "**missed**");
+              };
+          md.append(
+              String.format(
+                  "| %s | %,.0f (%,.0f–%,.0f) | %s | %d | %,d of %,d | %d | %s |%n",
+                  contender
+                      + (contender.startsWith("pc-")
+                          ? " ⚠ kafka-clients " + PARALLEL_CONSUMER_KAFKA
+                          : ""),
+                  rate.median(),
+                  rate.min(),
+                  rate.max(),
+                  contender.equals("raw-process")
+                      ? "1.00"
+                      : ratio.count() == 0
+                          ? "–"
+                          : String.format(
+                              "%.2f (%.2f–%.2f)", ratio.median(), ratio.min(), ratio.max()),
+                  violations,
+                  handled,
+                  options.processRecords(),
+                  duplicates,
+                  target));
+        });
+    md.append('\n');
   }
 
   private void micro() {

@@ -51,6 +51,7 @@ class QuickBenchTest {
         .contains("sync-produce")
         .contains("raw-consume", "gregor-consume", "reactor-consume")
         .contains("raw-latency", "gregor-latency")
-        .contains("peak heap after full GC");
+        .contains("peak heap after full GC")
+        .contains("raw-process", "gregor-process", "pc-process");
   }
 }

@@ -8,18 +8,8 @@ import io.gregor.embedded.TestNames;
 import io.gregor.faults.Entry.Consumed;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -61,7 +51,7 @@ class ConsumerKilledMidStreamTest {
     var committedAtKill = new HashMap<TopicPartition, Long>();
     try (var kafka = EmbeddedKafka.start();
         var run = ScenarioRun.start("S3 consumer killed mid-stream");
-        var admin = admin(kafka.bootstrapServers())) {
+        var admin = ReadsAcrossKill.admin(kafka.bootstrapServers())) {
       // given: a producer writing steadily, a consumer in a child JVM reading
       kafka.createTopic(names.topic(), PARTITIONS);
       var bootstrap = kafka.bootstrapServers();
@@ -82,10 +72,12 @@ class ConsumerKilledMidStreamTest {
         Waits.until(
             "child-1 reads " + KILL_AFTER + " records and the group commits offsets",
             PATIENCE,
-            () -> first.read() >= KILL_AFTER && !committed(admin, names.group()).isEmpty());
+            () ->
+                first.read() >= KILL_AFTER
+                    && !ReadsAcrossKill.committed(admin, names.group()).isEmpty());
         run.note("kill child-1 (SIGKILL) after " + first.read() + " records read");
         first.kill(PATIENCE);
-        committedAtKill.putAll(committed(admin, names.group()));
+        committedAtKill.putAll(ReadsAcrossKill.committed(admin, names.group()));
         run.note("committed offsets once child-1 is gone: " + committedAtKill);
 
         // and a new consumer joins the group and reads to the end
@@ -110,10 +102,11 @@ class ConsumerKilledMidStreamTest {
       }
 
       // then: nothing is lost, and the duplicates are exactly child-1's reads after the last commit
-      var reads = new Reads(run.recorder().history().all(Consumed.class), committedAtKill);
+      var reads =
+          new ReadsAcrossKill(run.recorder().history().all(Consumed.class), committedAtKill);
       run.note(
           "child-1 read "
-              + reads.first.size()
+              + reads.first().size()
               + " records, "
               + reads.uncommitted().size()
               + " of them at or after the committed offsets (the bound on duplicates)");
@@ -137,80 +130,6 @@ class ConsumerKilledMidStreamTest {
       assertThat(reads.uncommitted())
           .as("child-1's reads after the committed offsets: all read again by child-2")
           .allMatch(report.redelivered()::contains);
-    }
-  }
-
-  /** The two children's reads, judged against the offsets committed when child-1 died. */
-  private static final class Reads {
-    private final List<Consumed> first = new ArrayList<>();
-    private final List<Consumed> second = new ArrayList<>();
-    private final Map<TopicPartition, Long> committed;
-
-    Reads(List<Consumed> reads, Map<TopicPartition, Long> committed) {
-      this.committed = committed;
-      for (Consumed read : reads) {
-        (read.consumer().equals("child-1") ? first : second).add(read);
-      }
-    }
-
-    /** The committed offset of {@code partition}; 0 (the earliest) if there was none. */
-    private long committed(int partition) {
-      return committed.entrySet().stream()
-          .filter(e -> e.getKey().partition() == partition)
-          .mapToLong(Map.Entry::getValue)
-          .findFirst()
-          .orElse(0);
-    }
-
-    /** Ids child-1 read at or after the committed offset: received, not committed. */
-    Set<String> uncommitted() {
-      Set<String> ids = new HashSet<>();
-      for (Consumed read : first) {
-        if (read.offset() >= committed(read.partition())) {
-          ids.add(read.id());
-        }
-      }
-      return ids;
-    }
-
-    /** Child-2's reads of records before the committed offset of their partition. */
-    List<String> secondBelowCommitted() {
-      return second.stream()
-          .filter(read -> read.offset() < committed(read.partition()))
-          .map(read -> read.id() + " at " + read.partition() + "@" + read.offset())
-          .toList();
-    }
-  }
-
-  private static Admin admin(String bootstrap) {
-    return Admin.create(
-        Map.of(
-            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000,
-            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000));
-  }
-
-  /** The group's committed offsets, by partition (none if the group has not committed). */
-  private static Map<TopicPartition, Long> committed(Admin admin, String group) {
-    try {
-      Map<TopicPartition, OffsetAndMetadata> offsets =
-          admin
-              .listConsumerGroupOffsets(group)
-              .partitionsToOffsetAndMetadata()
-              .get(30, TimeUnit.SECONDS);
-      Map<TopicPartition, Long> result = new HashMap<>();
-      offsets.forEach(
-          (partition, offset) -> {
-            if (offset != null) {
-              result.put(partition, offset.offset());
-            }
-          });
-      return result;
-    } catch (ExecutionException | TimeoutException e) {
-      throw new AssertionError("cannot read the committed offsets of " + group, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted while reading the committed offsets", e);
     }
   }
 

@@ -18,10 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A consumer session in a child JVM ({@link KilledConsumerMain}), seen from the test: a reader
- * thread records each line the child reports in the history as it arrives (a record as consumed
- * under the session's name, a rebalance or error as a note). The child's logs (its standard error)
- * go to a file beside the results table.
+ * A consumer session in a child JVM ({@link KilledConsumerMain}, or {@link ProcessingConsumerMain},
+ * which speaks the same lines), seen from the test: a reader thread records each line the child
+ * reports in the history as it arrives (a record as consumed under the session's name, a rebalance
+ * or error as a note). The child's logs (its standard error) go to a file beside the results table.
  *
  * <p>{@link #kill} ends the child with SIGKILL ({@link Process#destroyForcibly()} on Linux): no
  * close, no commit, no leaving the group. {@link #closeGracefully} ends its standard input, on
@@ -56,6 +56,13 @@ final class ConsumerProcess implements AutoCloseable {
    */
   static ConsumerProcess start(
       String name, History.Recorder recorder, Path logFile, List<String> args) throws IOException {
+    return start(name, recorder, logFile, KilledConsumerMain.class, args);
+  }
+
+  /** Starts a child JVM running {@code main} with {@code args}, as {@link #start} does. */
+  static ConsumerProcess start(
+      String name, History.Recorder recorder, Path logFile, Class<?> main, List<String> args)
+      throws IOException {
     String java =
         ProcessHandle.current()
             .info()
@@ -67,7 +74,7 @@ final class ConsumerProcess implements AutoCloseable {
     command.add("-XX:+UseSerialGC");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add(KilledConsumerMain.class.getName());
+    command.add(main.getName());
     command.addAll(args);
     Files.createDirectories(logFile.toAbsolutePath().getParent());
     Process process =

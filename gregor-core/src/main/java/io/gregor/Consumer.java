@@ -167,6 +167,7 @@ public final class Consumer<K, V, T> implements AutoCloseable {
         concurrency,
         handler,
         settings.acknowledgements().retries(),
+        (long) settings.acknowledgements().maxUnacknowledged() + settings.outputBufferSize(),
         settings.outputBufferSize(),
         "gregor-processor");
   }

@@ -290,6 +290,20 @@ public record ConsumerSettings<K, V, T>(
             + " only within a group; without one, assign partitions with Operation.Assign");
     if (acknowledgements != null) {
       acknowledgements.validate();
+      requireNumber(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 1);
+      long maxPollInterval =
+          Long.parseLong(
+              String.valueOf(
+                      kafka.getOrDefault(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 300_000))
+                  .trim());
+      Settings.require(
+          acknowledgements.revokeWait().toMillis() < maxPollInterval,
+          "acknowledgements setting 'revokeWait' ("
+              + acknowledgements.revokeWait()
+              + ") must be shorter than 'max.poll.interval.ms' ("
+              + maxPollInterval
+              + " ms): the wait happens inside Kafka's rebalance, and a longer one gets the"
+              + " consumer evicted from its group");
       Settings.require(
           io.gregor.internal.PerRecord.holdsNothing(transducer),
           "consumer setting 'acknowledgements' needs a transducer that handles each record as it"

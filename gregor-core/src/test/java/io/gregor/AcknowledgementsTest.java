@@ -288,6 +288,36 @@ class AcknowledgementsTest {
   }
 
   @Test
+  void seekBack_keepsEarlierRecordsWaiting_soTheCommitStopsBeforeThem(
+      EmbeddedKafka kafka, TestNames names) {
+    // given: 0..9 taken, 0..4 acknowledged, 5..7 still being worked on
+    kafka.createTopic(names.topic(), 1);
+    produceStrings(kafka, names.topic(), 0, 10);
+    var zero = new TopicPartition(names.topic(), 0);
+    try (var consumer = Consumer.create(acknowledging(kafka, names, Acknowledgements.defaults()))) {
+      var records = data(consumer.output(), 10);
+      records.subList(0, 5).forEach(consumer::acknowledge);
+
+      // when: the application goes back to 8, and acknowledges what comes from there
+      consumer.seek(zero, 8);
+      var again = data(consumer.output(), 2);
+      again.forEach(consumer::acknowledge);
+
+      // then: 5..7 still hold the commit back, until they are acknowledged
+      assertThat(again).extracting(Received::offset).containsExactly(8L, 9L);
+      assertThat(consumer.commit())
+          .extractingByKey(zero)
+          .extracting(OffsetAndMetadata::offset)
+          .isEqualTo(5L);
+      records.subList(5, 8).forEach(consumer::acknowledge);
+      assertThat(consumer.commit())
+          .extractingByKey(zero)
+          .extracting(OffsetAndMetadata::offset)
+          .isEqualTo(10L);
+    }
+  }
+
+  @Test
   void overdue_aRecordWaitingTooLongIsNamedInAnErrorEvent(EmbeddedKafka kafka, TestNames names) {
     // given
     kafka.createTopic(names.topic(), 1);

@@ -242,6 +242,44 @@ class ProcessTest {
   }
 
   @Test
+  void hungHandlers_holdNoOtherEvent_andCloseStillEndsTheEvents(
+      EmbeddedKafka kafka, TestNames names) throws Exception {
+    // given: one handler at a time, and it hangs until the test ends
+    kafka.createTopic(names.topic(), 1);
+    produceKeyed(kafka, names.topic(), 5, 5);
+    CountDownLatch hang = new CountDownLatch(1);
+    CountDownLatch started = new CountDownLatch(1);
+    var consumer =
+        Consumer.create(
+            processing(kafka, names, Acknowledgements.defaults())
+                .withCloseTimeout(Duration.ofSeconds(4)));
+    try {
+      var events =
+          consumer.process(
+              Ordering.UNORDERED,
+              1,
+              record -> {
+                started.countDown();
+                hang.await();
+              });
+      assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+
+      // when: an operation's result and then close's events come while the handler hangs
+      consumer.control().send(new Operation.Subscriptions());
+      var result = ConsumerTesting.nextMatching(events, event -> event instanceof Event.Result<?>);
+      consumer.close();
+
+      // then
+      assertThat(((Event.Result<?>) result).value()).isEqualTo(java.util.Set.of(names.topic()));
+      var rest = untilEof(events);
+      assertThat(rest.getLast()).isInstanceOf(Event.Eof.class);
+    } finally {
+      hang.countDown();
+      consumer.close();
+    }
+  }
+
+  @Test
   void rebalance_withWorkInFlight_losesNothing_andCommitsNoRecordNotYetHandled(
       EmbeddedKafka kafka, TestNames names) throws Exception {
     // given: a slow first member with work in flight, then a second member joins

@@ -11,10 +11,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Commit after acknowledgement: which delivered records wait for the application's word, and what
@@ -27,6 +31,8 @@ import org.apache.kafka.common.TopicPartition;
  * rebalance as another object) changes nothing.
  */
 final class Acknowledger {
+  private static final Logger log = LoggerFactory.getLogger(Acknowledger.class);
+
   private sealed interface Signal {}
 
   private record Acknowledged(Received<?, ?> record) implements Signal {}
@@ -61,6 +67,12 @@ final class Acknowledger {
     boolean overdueReported;
     boolean deadLettering;
 
+    /** Why it failed for good (for a dead-letter write tried again). */
+    Throwable failure;
+
+    /** How many times writing it to the dead-letter topic failed. */
+    int deadLetterFailures;
+
     Entry(Received<?, ?> record, byte[] key, byte[] value, long sequence, long nowNanos) {
       this.record = record;
       this.key = key;
@@ -93,6 +105,23 @@ final class Acknowledger {
   private volatile boolean awaited;
 
   private final Map<TopicPartition, TreeMap<Long, Entry>> waiting = new HashMap<>();
+
+  /** The records waiting, by identity, for other threads to ask about ({@link #isWaiting}). */
+  private final Set<Object> live = ConcurrentHashMap.newKeySet();
+
+  /** A key that compares a record by identity. */
+  private record Identity(Received<?, ?> record) {
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Identity(var that) && that == record;
+    }
+
+    @Override
+    public int hashCode() {
+      return System.identityHashCode(record);
+    }
+  }
+
   private final PriorityQueue<Entry> redeliveries =
       new PriorityQueue<>((a, b) -> Long.compare(a.dueNanos, b.dueNanos));
   private long count;
@@ -106,6 +135,16 @@ final class Acknowledger {
   }
 
   // ---------------------------------------------------------------- any thread
+
+  /** Whether {@code record} still waits (it was not acknowledged, revoked or lost meanwhile). */
+  boolean isWaiting(Received<?, ?> record) {
+    return live.contains(new Identity(record));
+  }
+
+  /** Whether the application said something the loop has not applied yet. */
+  boolean hasSignals() {
+    return !inbox.isEmpty();
+  }
 
   void acknowledge(Received<?, ?> record) {
     inbox.add(new Acknowledged(record));
@@ -132,7 +171,10 @@ final class Acknowledger {
 
   /** A data event carrying {@code record} was made, with sequence number {@code sequence}. */
   void delivered(Received<?, ?> record, byte[] key, byte[] value, long sequence) {
-    var entry = new Entry(record, key, value, sequence, System.nanoTime());
+    boolean keepBytes = retries.deadLetterTopic() != null; // only a dead letter needs them
+    var entry =
+        new Entry(
+            record, keepBytes ? key : null, keepBytes ? value : null, sequence, System.nanoTime());
     Entry replaced =
         waiting
             .computeIfAbsent(record.topicPartition(), p -> new TreeMap<>())
@@ -140,9 +182,14 @@ final class Acknowledger {
     if (replaced != null) {
       count--;
       bytes -= replaced.bytes;
+      live.remove(new Identity(replaced.record));
     }
     count++;
     bytes += entry.bytes;
+    live.add(new Identity(record));
+    if (full()) {
+      awaited = true; // acknowledgements must now wake the loop
+    }
   }
 
   /** Applies what the application said since the last turn; returns whether anything changed. */
@@ -155,14 +202,29 @@ final class Acknowledger {
         case Rejected(var record, var cause) -> rejected(find(record), cause);
         case GaveUp(var record, var cause, var attempts) -> {
           Entry entry = find(record);
-          if (entry != null) {
+          if (entry != null && entry.dueNanos == 0 && !entry.deadLettering) {
             entry.attempts = attempts;
             failedForGood(entry, cause);
           }
         }
         case DeadLettered(var entry) -> remove(entry);
         case DeadLetterFailed(var entry, var cause) -> {
-          entry.deadLettering = false;
+          if (!isWaiting(entry)) {
+            break; // its partition went away meanwhile
+          }
+          // Tried again after a backoff, for as long as the record waits: it must not be lost.
+          entry.deadLetterFailures++;
+          entry.dueNanos =
+              System.nanoTime() + retries.backoffAfter(entry.deadLetterFailures).toNanos() | 1;
+          redeliveries.add(entry);
+          if (entry.deadLetterFailures > 1) {
+            log.warn(
+                "writing {} to the dead-letter topic failed again ({} times): {}",
+                entry.record.coordinates(),
+                entry.deadLetterFailures,
+                KafkaFailures.message(cause));
+            break;
+          }
           loop.emitError(
               new Failure(
                   ErrorKind.DEAD_LETTER_FAILED,
@@ -172,7 +234,8 @@ final class Acknowledger {
                       + retries.deadLetterTopic()
                       + "' failed: "
                       + KafkaFailures.message(cause)
-                      + "; it stays unacknowledged, so commits of its partition stop before it",
+                      + "; it is tried again after a backoff, and commits of its partition stop"
+                      + " before it meanwhile",
                   cause,
                   entry.record.coordinates()));
         }
@@ -183,10 +246,14 @@ final class Acknowledger {
       Entry entry = redeliveries.poll();
       if (isWaiting(entry)) {
         entry.dueNanos = 0;
+        changed = true;
+        if (entry.deadLettering) {
+          writeDeadLetter(entry, entry.failure); // a failed write, tried again
+          continue;
+        }
         entry.attempts++;
         entry.sinceNanos = now;
         loop.redeliver(entry);
-        changed = true;
       }
     }
     awaited = full();
@@ -216,6 +283,7 @@ final class Acknowledger {
     }
     count--;
     bytes -= entry.bytes;
+    live.remove(new Identity(entry.record));
   }
 
   private void rejected(Entry entry, Throwable cause) {
@@ -248,14 +316,20 @@ final class Acknowledger {
       return;
     }
     entry.deadLettering = true;
+    entry.failure = cause;
+    writeDeadLetter(entry, cause);
+  }
+
+  private void writeDeadLetter(Entry entry, Throwable cause) {
     deadLetters.send(
         entry,
         cause,
-        exception ->
-            inbox.add(
-                exception == null
-                    ? new DeadLettered(entry)
-                    : new DeadLetterFailed(entry, exception)));
+        entry.attempts,
+        exception -> {
+          inbox.add(
+              exception == null ? new DeadLettered(entry) : new DeadLetterFailed(entry, exception));
+          loop.wake();
+        });
   }
 
   /** The first offset of {@code partition} still waiting, or -1 when none waits. */
@@ -347,6 +421,7 @@ final class Acknowledger {
         for (Entry entry : entries.values()) {
           count--;
           bytes -= entry.bytes;
+          live.remove(new Identity(entry.record));
         }
       }
     }

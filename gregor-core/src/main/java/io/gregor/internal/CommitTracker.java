@@ -134,14 +134,14 @@ final class CommitTracker {
   /**
    * The application moved {@code partition} elsewhere (a seek): outputs from before it that are
    * still on the way are delivered but never committed, and nothing is committed for the partition
-   * until an output from the new position has been taken.
+   * until an output from the new position has been taken. Records waiting for acknowledgement still
+   * hold commits back until they are acknowledged.
    */
   void sought(Collection<TopicPartition> partitions) {
     markers.removeAll(partitions);
     received.keySet().removeAll(partitions);
     held.keySet().removeAll(partitions);
-    if (acknowledger != null) {
-      acknowledger.forget(partitions);
-    }
+    // Records waiting for acknowledgement keep waiting: a seek back re-delivers some (each new
+    // delivery takes its offset's place), a seek forward skips some, and neither acknowledges them.
   }
 }

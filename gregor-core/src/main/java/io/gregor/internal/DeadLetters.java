@@ -29,7 +29,7 @@ final class DeadLetters {
 
   private final String topic;
   private final Map<String, Object> config;
-  private KafkaProducer<byte[], byte[]> producer; // used on the writer's thread only
+  private volatile KafkaProducer<byte[], byte[]> producer; // made and used on the writer's thread
   private ExecutorService writer;
 
   /**
@@ -50,6 +50,7 @@ final class DeadLetters {
       config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId + "-dead-letters");
     }
     config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+    config.remove(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG); // a consumer's, not a producer's
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
@@ -59,20 +60,21 @@ final class DeadLetters {
    * Sends the record; {@code done} gets null once Kafka has acknowledged it, or the failure. Never
    * throws.
    */
-  void send(Acknowledger.Entry entry, Throwable cause, Consumer<Exception> done) {
+  void send(Acknowledger.Entry entry, Throwable cause, int attempts, Consumer<Exception> done) {
     if (writer == null) {
       writer =
           Executors.newSingleThreadExecutor(
               Thread.ofVirtual().name("gregor-dead-letters").factory());
     }
     try {
-      writer.execute(() -> write(entry, cause, done));
+      writer.execute(() -> write(entry, cause, attempts, done));
     } catch (RuntimeException e) {
       done.accept(e);
     }
   }
 
-  private void write(Acknowledger.Entry entry, Throwable cause, Consumer<Exception> done) {
+  private void write(
+      Acknowledger.Entry entry, Throwable cause, int attempts, Consumer<Exception> done) {
     try {
       if (producer == null) {
         producer = new KafkaProducer<>(config);
@@ -88,7 +90,7 @@ final class DeadLetters {
           headers,
           "gregor.dlt.message",
           cause == null || cause.getMessage() == null ? "" : cause.getMessage());
-      add(headers, "gregor.dlt.attempts", Integer.toString(entry.attempts));
+      add(headers, "gregor.dlt.attempts", Integer.toString(attempts));
       producer.send(
           new ProducerRecord<>(
               topic, null, record.timestamp().toEpochMilli(), entry.key, entry.value, headers),
@@ -124,6 +126,9 @@ final class DeadLetters {
           Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         log.warn("the dead-letter writer did not finish within {}; stopping it", timeout);
         writer.shutdownNow();
+        if (producer != null) {
+          producer.close(Duration.ZERO);
+        }
       }
     } catch (InterruptedException e) {
       writer.shutdownNow();

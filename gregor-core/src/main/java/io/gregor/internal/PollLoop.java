@@ -236,6 +236,11 @@ public final class PollLoop<K, V, T> {
     acknowledger.reject(record, cause);
   }
 
+  /** Whether {@code record} still waits for its acknowledgement (any thread). */
+  public boolean isWaiting(Received<?, ?> record) {
+    return acknowledger.isWaiting(record);
+  }
+
   /** Processing {@code record} failed {@code attempts} times: the policy's last step takes it. */
   public void gaveUp(Received<?, ?> record, Throwable cause, int attempts) {
     acknowledger.gaveUp(record, cause, attempts);
@@ -301,7 +306,9 @@ public final class PollLoop<K, V, T> {
       pipeline.emit(
           new Event.Error<>(
               new Failure(ErrorKind.FATAL, "the consumer loop failed: " + e, e, null)));
-      closeNow(null, deadline());
+      closing = true; // Kafka's close revokes: no waiting for acknowledgements then
+      closeDeadline = deadline();
+      closeNow(null, closeDeadline);
     }
   }
 
@@ -381,7 +388,9 @@ public final class PollLoop<K, V, T> {
    * (which it takes note of).
    */
   private boolean hasWork() {
-    return hasRunnableOperation() || roomMade.getAndSet(false);
+    return hasRunnableOperation()
+        || roomMade.getAndSet(false)
+        || acknowledger != null && acknowledger.hasSignals();
   }
 
   /**
@@ -654,9 +663,8 @@ public final class PollLoop<K, V, T> {
       Set<TopicPartition> revoked = new HashSet<>(partitions);
       boolean wasPolling = pauseWakes();
       try {
-        if (acknowledger != null) {
-          Duration wait = settings.acknowledgements().revokeWait();
-          awaitAcknowledgements(revoked, closing ? min(wait, left(closeDeadline)) : wait);
+        if (waitsForAcknowledgements() && !closing) { // close has waited already
+          awaitAcknowledgements(revoked, settings.acknowledgements().revokeWait());
         }
         ops.commitReceived(revoked, closing ? left(closeDeadline) : settings.closeTimeout());
       } catch (RuntimeException e) {
@@ -688,6 +696,11 @@ public final class PollLoop<K, V, T> {
   }
 
   // ---------------------------------------------------------------- acknowledgements
+
+  /** Whether revocation and close wait for acknowledgements: only when Gregor commits then. */
+  private boolean waitsForAcknowledgements() {
+    return acknowledger != null && autoCommit && hasGroup;
+  }
 
   /** Applies acknowledgements and rejections, and reports records overdue (once a second). */
   private void applyAcknowledgements() {
@@ -773,7 +786,7 @@ public final class PollLoop<K, V, T> {
     closeDeadline = deadline;
     pipeline.finish();
     pipeline.flush();
-    if (acknowledger != null) {
+    if (waitsForAcknowledgements()) {
       // Fetching has stopped (the loop polls no more). The work in flight gets the revocation's
       // wait, at most half the close timeout: the rest is for the commit and leaving the group.
       awaitAcknowledgements(

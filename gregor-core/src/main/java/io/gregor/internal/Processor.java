@@ -11,21 +11,25 @@ import io.gregor.RetryPolicy;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
-import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code Consumer.process}: one virtual thread takes the consumer's events; each record goes to a
- * handler on a virtual thread of its own, at most {@code concurrency} at once, and records of one
- * lane (a key, or a partition) one after another in offset order. A handler that returns
- * acknowledges its record; one that throws is tried again after the policy's backoff, and after the
- * last try the record goes to the policy's last step (a dead letter or an error event). Every other
- * event goes on to the channel {@link #events()}.
+ * handler on a virtual thread, at most {@code concurrency} at once, and records of one lane (a key,
+ * or a partition) one after another in offset order. A handler that returns acknowledges its
+ * record; one that throws is tried again after the policy's backoff, and after the last try the
+ * record goes to the policy's last step (a dead letter or an error event). Every other event goes
+ * on to the channel {@link #events()}.
  *
- * <p>Memory: records waiting in a lane were delivered and are not yet acknowledged, so the
- * consumer's bound on unacknowledged records (which pauses fetching) bounds them too.
+ * <p>The dispatching thread never waits for a handler: a record whose lane is busy waits in its
+ * lane, and one that finds every handler busy waits in line; so errors, rebalances and EOF go on to
+ * the events channel even while every handler hangs. What waits here was delivered and is not yet
+ * acknowledged, so the consumer's bound on unacknowledged records (which pauses fetching) bounds
+ * it; records whose partition went away meanwhile (revoked, lost) are skipped, and purged when more
+ * wait than that bound. After EOF no waiting record is started.
  */
 public final class Processor<K, V, T> {
   private static final Logger log = LoggerFactory.getLogger(Processor.class);
@@ -35,12 +39,30 @@ public final class Processor<K, V, T> {
   private final Ordering ordering;
   private final RecordHandler<K, V> handler;
   private final RetryPolicy retries;
-  private final Semaphore permits;
+  private final int concurrency;
+  private final long bound;
   private final Channel<Event<T>> events;
   private final String name;
 
-  /** Per lane, the records waiting for the one being handled; guarded by itself. */
+  private final Object lock = new Object();
+
+  /** Per busy lane, the records waiting behind the one being handled. Guarded by lock. */
   private final Map<Object, ArrayDeque<Received<K, V>>> lanes = new HashMap<>();
+
+  /** Records whose lane is free, waiting for a handler thread. Guarded by lock. */
+  private final ArrayDeque<Work> ready = new ArrayDeque<>();
+
+  /** Handler threads running. Guarded by lock. */
+  private int workers;
+
+  /** Records waiting in lanes and in line. Guarded by lock. */
+  private long waiting;
+
+  /** Whether EOF has come: no waiting record is started any more. Guarded by lock. */
+  private boolean ended;
+
+  /** A record to handle, and its lane (null: unordered). */
+  private record Work(Object lane, Received<?, ?> record) {}
 
   /** A key's lane: records with equal keys in one topic. */
   private record KeyLane(String topic, Object key) {}
@@ -52,6 +74,7 @@ public final class Processor<K, V, T> {
       int concurrency,
       RecordHandler<K, V> handler,
       RetryPolicy retries,
+      long bound,
       int eventsBuffer,
       String name) {
     this.output = output;
@@ -59,12 +82,17 @@ public final class Processor<K, V, T> {
     this.ordering = ordering;
     this.handler = handler;
     this.retries = retries;
-    this.permits = new Semaphore(concurrency);
+    this.concurrency = concurrency;
+    this.bound = bound;
     this.events = Channel.newBufferedChannel(eventsBuffer);
     this.name = name;
   }
 
-  /** Starts processing {@code output}'s records; returns the channel of the other events. */
+  /**
+   * Starts processing {@code output}'s records; returns the channel of the other events.
+   *
+   * @param bound how many records may wait for their acknowledgement (and so here)
+   */
   public static <K, V, T> Source<Event<T>> start(
       Source<Event<T>> output,
       PollLoop<K, V, T> loop,
@@ -72,19 +100,22 @@ public final class Processor<K, V, T> {
       int concurrency,
       RecordHandler<K, V> handler,
       RetryPolicy retries,
+      long bound,
       int eventsBuffer,
       String name) {
     var processor =
-        new Processor<>(output, loop, ordering, concurrency, handler, retries, eventsBuffer, name);
-    Thread.ofVirtual().name(name).start(processor::dispatch);
+        new Processor<>(
+            output, loop, ordering, concurrency, handler, retries, bound, eventsBuffer, name);
+    Thread.ofVirtual().name(name).start(processor::dispatchAll);
     return processor.events;
   }
 
-  private void dispatch() {
+  private void dispatchAll() {
     try {
       while (true) {
         Object next = output.receiveOrClosed();
         if (next instanceof ChannelClosed) {
+          end();
           events.doneOrClosed();
           return;
         }
@@ -95,6 +126,9 @@ public final class Processor<K, V, T> {
           Received<K, V> typed = (Received<K, V>) record;
           dispatch(typed);
         } else {
+          if (event instanceof Event.Eof<T>) {
+            end();
+          }
           events.sendOrClosed(event); // once the user finished it, events go nowhere
           if (event instanceof Event.Eof<T>) {
             events.doneOrClosed();
@@ -104,29 +138,63 @@ public final class Processor<K, V, T> {
       }
     } catch (InterruptedException e) {
       log.warn("{} was interrupted; it stops dispatching records", name);
+      end();
+      events.errorOrClosed(e);
+    } catch (RuntimeException | Error e) {
+      log.error("{} failed; it stops dispatching records", name, e);
+      end();
       events.errorOrClosed(e);
     }
   }
 
-  private void dispatch(Received<K, V> record) throws InterruptedException {
+  private void end() {
+    synchronized (lock) {
+      ended = true;
+    }
+  }
+
+  private void dispatch(Received<K, V> record) {
     Object lane = laneOf(record);
-    if (lane != null) {
-      synchronized (lanes) {
-        ArrayDeque<Received<K, V>> waiting = lanes.get(lane);
-        if (waiting != null) {
-          waiting.add(record); // its lane is busy: it goes after the records before it
+    synchronized (lock) {
+      if (lane != null) {
+        ArrayDeque<Received<K, V>> behind = lanes.get(lane);
+        if (behind != null) {
+          behind.add(record); // its lane is busy: it goes after the records before it
+          waited();
           return;
         }
         lanes.put(lane, new ArrayDeque<>());
       }
+      if (workers >= concurrency) {
+        ready.add(new Work(lane, record));
+        waited();
+        return;
+      }
+      workers++;
     }
-    permits.acquire();
-    try {
-      Thread.ofVirtual().name(name + "-handler").start(() -> run(lane, record));
-    } catch (RuntimeException | Error e) {
-      permits.release();
-      throw e;
+    Thread.ofVirtual().name(name + "-handler").start(() -> work(new Work(lane, record)));
+  }
+
+  /** One more record waits; when more wait than the bound, those no longer waiting go. */
+  private void waited() {
+    if (++waiting <= bound) {
+      return;
     }
+    waiting -= purge(ready.iterator(), work -> work.record());
+    for (ArrayDeque<Received<K, V>> behind : lanes.values()) {
+      waiting -= purge(behind.iterator(), record -> record);
+    }
+  }
+
+  private <E> int purge(Iterator<E> entries, java.util.function.Function<E, Received<?, ?>> of) {
+    int purged = 0;
+    while (entries.hasNext()) {
+      if (!loop.isWaiting(of.apply(entries.next()))) {
+        entries.remove();
+        purged++;
+      }
+    }
+    return purged;
   }
 
   private Object laneOf(Received<K, V> record) {
@@ -146,46 +214,63 @@ public final class Processor<K, V, T> {
     return key instanceof byte[] bytes ? ByteBuffer.wrap(bytes) : key;
   }
 
-  /** Handles {@code first}, then whatever waits in its lane, one after another. */
-  private void run(Object lane, Received<K, V> first) {
-    try {
-      Received<K, V> next = first;
-      while (next != null) {
-        handle(next);
-        if (lane == null) {
-          return;
-        }
-        synchronized (lanes) {
-          ArrayDeque<Received<K, V>> waiting = lanes.get(lane);
-          next = waiting.poll();
-          if (next == null) {
-            lanes.remove(lane);
-          }
-        }
+  /** Handles {@code first}, then what waits in its lane, then what waits in line. */
+  private void work(Work first) {
+    Work next = first;
+    while (next != null) {
+      @SuppressWarnings("unchecked")
+      Received<K, V> record = (Received<K, V>) next.record();
+      if (loop.isWaiting(record)) { // not if its partition went away meanwhile
+        handle(record);
       }
-    } finally {
-      permits.release();
+      next = following(next.lane());
+    }
+  }
+
+  /** What this handler thread does next, or null when it ends. */
+  private Work following(Object lane) {
+    synchronized (lock) {
+      if (lane != null) {
+        ArrayDeque<Received<K, V>> behind = lanes.get(lane);
+        Received<K, V> record = ended ? null : behind.poll();
+        if (record != null) {
+          waiting--;
+          return new Work(lane, record);
+        }
+        lanes.remove(lane);
+      }
+      Work work = ended ? null : ready.poll();
+      if (work != null) {
+        waiting--;
+        return work;
+      }
+      workers--;
+      return null;
     }
   }
 
   private void handle(Received<K, V> record) {
     for (int attempt = 1; ; attempt++) {
+      Throwable failure = null;
       try {
         handler.handle(record);
+      } catch (Throwable e) { // an Error too: the lane must go on, and the record is reported
+        failure = e;
+      }
+      if (failure == null) {
         loop.acknowledge(record);
         return;
-      } catch (Throwable e) { // an Error too: the lane must go on, and the record is reported
-        if (attempt >= retries.maxAttempts()) {
-          loop.gaveUp(record, e, attempt);
-          return;
-        }
-        log.debug("the handler failed on {} (try {}): {}", record.coordinates(), attempt, e);
-        try {
-          Thread.sleep(retries.backoffAfter(attempt));
-        } catch (InterruptedException interrupted) {
-          loop.gaveUp(record, e, attempt);
-          return;
-        }
+      }
+      if (attempt >= retries.maxAttempts()) {
+        loop.gaveUp(record, failure, attempt);
+        return;
+      }
+      log.debug("the handler failed on {} (try {}): {}", record.coordinates(), attempt, failure);
+      try {
+        Thread.sleep(retries.backoffAfter(attempt));
+      } catch (InterruptedException interrupted) {
+        loop.gaveUp(record, failure, attempt);
+        return;
       }
     }
   }

@@ -181,6 +181,14 @@ public final class Consumer<K, V, T> implements AutoCloseable {
     }
   }
 
+  /**
+   * What the consumer has done so far: events made and taken, paused partitions, commit lag,
+   * records waiting for acknowledgement, errors by kind. Any thread; never waits for the loop.
+   */
+  public Statistics statistics() {
+    return loop.statistics();
+  }
+
   /** Subscribes, replacing the current subscription. */
   public void subscribe(Topics topics) {
     call(new Operation.Subscribe(topics));

@@ -147,6 +147,14 @@ public final class Producer<I, K, V> implements AutoCloseable {
     call(new Operation.AbortTransaction());
   }
 
+  /**
+   * What the producer has done so far: events made and taken, messages in flight, errors by kind.
+   * Any thread; never waits for the loop.
+   */
+  public Statistics statistics() {
+    return loop.statistics();
+  }
+
   /** The Kafka producer's metrics. */
   public List<MetricValue> metrics() {
     return call(new Operation.Metrics());

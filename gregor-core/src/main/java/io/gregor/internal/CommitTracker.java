@@ -107,6 +107,21 @@ final class CommitTracker {
     return waiting >= 0 && waiting < received.offset() ? new OffsetAndMetadata(waiting) : received;
   }
 
+  /**
+   * Records received (or, with acknowledgements, acknowledged) and not yet committed, over the
+   * partitions committed at least once.
+   */
+  long lag() {
+    long lag = 0;
+    for (var entry : received.entrySet()) {
+      Long last = committed.get(entry.getKey());
+      if (last != null) {
+        lag += Math.max(0, acknowledged(entry.getKey(), entry.getValue()).offset() - last);
+      }
+    }
+    return lag;
+  }
+
   /** Moves what the reader has taken into the received offsets, keeping the markers few. */
   void collect(long taken) {
     markers.collect(taken, received);

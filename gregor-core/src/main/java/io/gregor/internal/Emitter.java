@@ -52,6 +52,9 @@ public final class Emitter<E> {
     thread.start();
   }
 
+  /** Events made and errors, for statistics. */
+  final Counts counts = new Counts();
+
   /** Whether events of this type reach the output. */
   public boolean wants(EventType type) {
     return policy.contains(type);
@@ -62,7 +65,9 @@ public final class Emitter<E> {
    * its permit at once.
    */
   public void offer(Event<E> event) {
+    counts.error(event);
     if (policy.contains(event.type())) {
+      counts.made(1);
       unreadErrors.queued(event);
       queue.add(event);
     } else {
@@ -76,7 +81,9 @@ public final class Emitter<E> {
    * afterwards.
    */
   public void offerBlocking(Event<E> event) {
+    counts.error(event);
     if (policy.contains(event.type())) {
+      counts.made(1);
       permits.acquireUninterruptibly();
       unreadErrors.queued(event);
       queue.add(event);
@@ -88,7 +95,9 @@ public final class Emitter<E> {
    * (while closing). Never blocks.
    */
   public void offerUnheld(Event<E> event) {
+    counts.error(event);
     if (policy.contains(event.type())) {
+      counts.made(1);
       unreadErrors.queued(event);
       queue.add(new Unheld<>(event));
     }

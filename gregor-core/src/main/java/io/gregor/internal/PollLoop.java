@@ -221,6 +221,37 @@ public final class PollLoop<K, V, T> {
     return core.call(operation, this::closeDirectly);
   }
 
+  /** Paused partitions, commit lag and unacknowledged records, as of the loop's last look. */
+  private volatile int pausedCount;
+
+  private volatile long commitLag;
+  private volatile long unacknowledged;
+  private long lastStatistics;
+
+  /** What the consumer has done so far (any thread). */
+  public io.gregor.Statistics statistics() {
+    return new io.gregor.Statistics(
+        pipeline.counts.made(),
+        output.received(),
+        pausedCount,
+        commitLag,
+        0,
+        unacknowledged,
+        pipeline.counts.errors());
+  }
+
+  /** Takes note, at most every 100 ms, of what only the loop's thread can see. */
+  private void noteStatistics() {
+    long now = nowMillis();
+    if (now - lastStatistics < 100) {
+      return;
+    }
+    lastStatistics = now;
+    pausedCount = consumer.paused().size();
+    commitLag = tracker.lag();
+    unacknowledged = acknowledger == null ? 0 : acknowledger.count();
+  }
+
   /** Whether the consumer commits after acknowledgement. */
   public boolean acknowledges() {
     return acknowledger != null;
@@ -342,6 +373,7 @@ public final class PollLoop<K, V, T> {
     deliverer.notifyWhenLow(pipeline.recordsPending());
     tracker.collect(output.received()); // keeps the markers to the events not yet received
     autoCommitIfDue();
+    noteStatistics();
   }
 
   /**

@@ -88,8 +88,12 @@ final class RecordPipeline<K, V, T> {
     this.acknowledger = acknowledger;
   }
 
+  /** Events made and errors, for statistics. */
+  final Counts counts = new Counts();
+
   /** Queues an event for the output if the policy wants it. */
   void emit(Event<T> event) {
+    counts.error(event);
     if (policy.contains(event.type())) {
       batch.add(event);
     }
@@ -98,6 +102,7 @@ final class RecordPipeline<K, V, T> {
   /** Hands the events made so far to the deliverer. */
   void flush() {
     if (!batch.isEmpty()) {
+      counts.made(batch.size());
       sequence += batch.size();
       deliverer.deliver(batch); // keeps no reference to the list
       batch.clear();

@@ -226,6 +226,18 @@ public final class SendLoop<I, K, V> {
     return core.control();
   }
 
+  /** What the producer has done so far (any thread). */
+  public io.gregor.Statistics statistics() {
+    return new io.gregor.Statistics(
+        emitter.counts.made(),
+        readerOutput.received(),
+        0,
+        0,
+        Math.max(0, settings.maxInFlight() - permits.availablePermits()),
+        0,
+        emitter.counts.errors());
+  }
+
   public Source<Event<Sent<K, V>>> output() {
     return readerOutput;
   }

@@ -25,7 +25,8 @@ import picocli.CommandLine.ParseResult;
       ConsumeCommand.class,
       TopicsCommand.class,
       GroupsCommand.class,
-      ClusterCommand.class
+      ClusterCommand.class,
+      ConsoleCommand.class
     })
 public final class Gregor {
   /** The command failed: a port was taken, a directory was not writable, Kafka failed. */

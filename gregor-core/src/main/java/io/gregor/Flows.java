@@ -37,10 +37,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>A subscriber</b> sends what it gets to a sink (a producer's input) on a virtual thread of
  * its own, in order, and requests more as the sink takes it: it never holds more than {@link
- * #SUBSCRIBER_BUFFER} elements. {@code onComplete} finishes the sink ({@code done()}), which closes
- * a producer in order; {@code onError} finishes it with the error ({@code error(cause)}), which
- * also closes a producer in order, everything accepted before still sent, and logs the cause at
- * WARN. When the sink is finished by someone else, the subscriber cancels its subscription.
+ * #SUBSCRIBER_BUFFER} elements. {@code onComplete} finishes the sink ({@code done()}) once
+ * everything before it is in, which closes a producer in order. {@code onError} does the same, and
+ * logs the cause at WARN: finishing the sink with the error instead ({@code error(cause)}) would
+ * make a jox channel drop the messages still in its buffer, which the producer had accepted. When
+ * the sink is finished by someone else, the subscriber cancels its subscription.
  */
 public final class Flows {
   private static final Logger log = LoggerFactory.getLogger(Flows.class);
@@ -341,8 +342,8 @@ public final class Flows {
               return;
             }
             case Failed(var cause) -> {
-              log.warn("the publisher failed; finishing the input with its error", cause);
-              sink.errorOrClosed(cause);
+              log.warn("the publisher failed; finishing the input after what came before", cause);
+              sink.doneOrClosed(); // not error(cause): that would drop what the sink holds
               return;
             }
             case Object item -> {

@@ -202,65 +202,79 @@ public final class Flows {
       }
     }
 
-    /** Waits for demand, takes one event, hands it on; until done, failed or cancelled. */
+    /** Hands events on until the source ends or the subscription does; then runs onCancel. */
     void run() {
+      boolean ended;
       try {
-        // A channel already finished needs no demand to say so (rules 1.4 and 1.5).
-        if (source.closedForReceive() instanceof ChannelError(var cause, var channel)) {
-          subscriber.onError(cause);
-          return;
-        } else if (source.closedForReceive() instanceof ChannelClosed) {
-          subscriber.onComplete();
-          return;
-        }
-        while (!cancelled.get()) {
-          long bad = awaitDemand();
-          if (bad != 0) {
-            cancelled.set(true);
-            subscriber.onError(
-                new IllegalArgumentException(
-                    "rule 3.9: request must be positive, was " + (bad == -1 ? 0 : bad)));
-            return;
-          }
-          if (cancelled.get()) {
-            break;
-          }
-          Object next = Select.selectOrClosed(source.receiveClause(), cancels.receiveClause());
-          switch (next) {
-            case Object o when o == CANCELLED -> {}
-            case ChannelError(var cause, var channel) -> {
-              cancelled.set(true);
-              subscriber.onError(cause);
-              return;
-            }
-            case ChannelClosed ignored -> {
-              cancelled.set(true);
-              subscriber.onComplete();
-              return;
-            }
-            case Event.Eof<?> ignored -> {
-              cancelled.set(true);
-              subscriber.onComplete();
-              return;
-            }
-            default -> {
-              taken();
-              @SuppressWarnings("unchecked")
-              Event<T> event = (Event<T>) next;
-              subscriber.onNext(event);
-            }
-          }
-        }
-        onCancel.run(); // cancelled by the subscriber
+        ended = pump();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         subscriber.onError(e);
+        return;
       } catch (RuntimeException e) {
-        // A subscriber that throws breaks rule 2.13; stop, and let the owner of the source decide.
-        log.warn("a subscriber threw; the subscription is cancelled", e);
+        // A subscriber that throws breaks rule 2.13: its subscription counts as cancelled.
+        log.warn("a subscriber threw; its subscription is cancelled", e);
         cancelled.set(true);
-        onCancel.run();
+        ended = false;
       }
+      if (!ended) {
+        try {
+          onCancel.run();
+        } catch (RuntimeException e) {
+          log.warn("closing after the subscription was cancelled failed", e);
+        }
+      }
+    }
+
+    /**
+     * Waits for demand, takes one event, hands it on; returns true when the source ended (the
+     * subscriber was told), false when the subscription did (cancelled, or a bad request).
+     */
+    private boolean pump() throws InterruptedException {
+      // A channel already finished needs no demand to say so (rules 1.4 and 1.5).
+      if (source.closedForReceive() instanceof ChannelError(var cause, var channel)) {
+        subscriber.onError(cause);
+        return true;
+      } else if (source.closedForReceive() instanceof ChannelClosed) {
+        subscriber.onComplete();
+        return true;
+      }
+      while (!cancelled.get()) {
+        long bad = awaitDemand();
+        if (bad != 0) {
+          cancelled.set(true);
+          subscriber.onError(
+              new IllegalArgumentException(
+                  "rule 3.9: request must be positive, was " + (bad == -1 ? 0 : bad)));
+          return false;
+        }
+        if (cancelled.get()) {
+          break;
+        }
+        Object next = Select.selectOrClosed(source.receiveClause(), cancels.receiveClause());
+        switch (next) {
+          case Object o when o == CANCELLED -> {}
+          case ChannelError(var cause, var channel) -> {
+            subscriber.onError(cause);
+            return true;
+          }
+          case ChannelClosed ignored -> {
+            subscriber.onComplete();
+            return true;
+          }
+          case Event.Eof<?> ignored -> {
+            subscriber.onComplete();
+            return true;
+          }
+          default -> {
+            taken();
+            @SuppressWarnings("unchecked")
+            Event<T> event = (Event<T>) next;
+            subscriber.onNext(event);
+          }
+        }
+      }
+      return false;
     }
 
     /** Returns a bad request when one came, else 0 once there is demand or a cancel. */

@@ -152,7 +152,8 @@ public final class Flows {
     private static final Object CANCELLED = new Object();
 
     private final Source<Event<T>> source;
-    private final Flow.Subscriber<? super Event<T>> subscriber;
+    // Not final: dropped once the subscription has ended (rule 3.13), while onCancel may still run.
+    private Flow.Subscriber<? super Event<T>> subscriber;
     private final Runnable onCancel;
     private final Channel<Object> cancels = Channel.newBufferedChannel(1);
     private final AtomicBoolean cancelled = new AtomicBoolean();
@@ -217,6 +218,7 @@ public final class Flows {
         cancelled.set(true);
         ended = false;
       }
+      subscriber = null; // only this thread reads it
       if (!ended) {
         try {
           onCancel.run();

@@ -54,6 +54,11 @@ import org.slf4j.LoggerFactory;
  * the control channel wait there (it holds 64), so {@code control().send} blocks instead of results
  * piling up; direct calls and {@link #close()} still run.
  *
+ * <p><b>Other readers.</b> {@link #stream()} gives the data values as a {@link
+ * java.util.stream.Stream} for a blocking reader; {@link Flows#publisher(Consumer, Flows.OnCancel)}
+ * gives the events as a {@link java.util.concurrent.Flow.Publisher} whose demand is the
+ * backpressure. Both take from the output, so a record counts as received once they have taken it.
+ *
  * <p><b>A reader that has had enough</b> may finish the output itself ({@code output().done()}):
  * the consumer then stops fetching (its partitions stay paused), drops later events and commits
  * nothing beyond what was received; direct calls and {@link #close()} still work.

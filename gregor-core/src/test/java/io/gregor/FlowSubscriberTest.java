@@ -93,14 +93,14 @@ class FlowSubscriberTest {
     // given: a sink nobody reads, and a publisher counting what is requested
     Channel<Long> sink = Channel.newRendezvousChannel();
     var requested = new AtomicLong();
-    var subscription = new AtomicLong(); // elements emitted
-    var publisher = new CountingPublisher(requested, subscription);
+    var emitted = new AtomicLong();
+    var publisher = new CountingPublisher(requested, emitted);
 
     // when
     publisher.subscribe(Flows.subscriber(sink));
 
     // then: the buffer's worth, then one more for each element the sink takes
-    await().atMost(Outputs.PATIENCE).until(() -> subscription.get() == Flows.SUBSCRIBER_BUFFER);
+    await().atMost(Outputs.PATIENCE).until(() -> emitted.get() == Flows.SUBSCRIBER_BUFFER);
     assertThat(requested.get()).isEqualTo(Flows.SUBSCRIBER_BUFFER);
     assertThat(sink.receive()).isZero();
     await().atMost(Outputs.PATIENCE).until(() -> requested.get() == Flows.SUBSCRIBER_BUFFER + 1);

@@ -42,6 +42,17 @@ class FlowPublisherTest {
     return events.stream().map(FlowPublisherTest::value).toList();
   }
 
+  /** Whether direct calls are refused because the consumer is closed. */
+  private static boolean isClosed(Consumer<?, ?, ?> consumer) {
+    try {
+      consumer.assignment();
+      return false;
+    } catch (GregorException e) {
+      assertThat(e.failure().message()).contains("is closed");
+      return true;
+    }
+  }
+
   @Test
   void request_ofThree_deliversThreeRecords_andTakesNoMoreFromTheOutput(
       EmbeddedKafka kafka, TestNames names) throws InterruptedException {
@@ -98,6 +109,33 @@ class FlowPublisherTest {
       // then: the consumer closes; its last event is EOF
       assertThat(nextMatching(consumer.output(), event -> event instanceof Event.Eof<?>))
           .isEqualTo(new Event.Eof<>());
+    }
+  }
+
+  @Test
+  void cancel_withClose_commitsWhatTheSubscriberGot_andNoMore(EmbeddedKafka kafka, TestNames names)
+      throws InterruptedException {
+    // given: a subscriber that got three of five records
+    var consumer = dataOnlyConsumer(kafka, names, 5);
+    var subscriber = new RecordingSubscriber<Event<Received<String, String>>>();
+    Flows.publisher(consumer, Flows.OnCancel.CLOSE).subscribe(subscriber);
+    subscriber.request(3);
+    await().atMost(Outputs.PATIENCE).until(() -> subscriber.items.size() == 3);
+
+    // when
+    subscriber.cancel();
+    await().atMost(Outputs.PATIENCE).until(() -> isClosed(consumer)); // no reading: it would count
+
+    // then: the group goes on from the fourth
+    try (var next = Consumer.create(stringSettings(kafka, names).withTopics(names.topic()))) {
+      System.out.println(
+          "DEBUG committed "
+              + next.committed(
+                  java.util.Set.of(new org.apache.kafka.common.TopicPartition(names.topic(), 0))));
+      assertThat(ConsumerTesting.data(next.output(), 1))
+          .singleElement()
+          .extracting(Received::value)
+          .isEqualTo("value-3");
     }
   }
 

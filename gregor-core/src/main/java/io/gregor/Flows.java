@@ -127,10 +127,8 @@ public final class Flows {
             new IllegalStateException(
                 "this publisher of a "
                     + what
-                    + "'s events takes one subscriber and already has had one; create another"
-                    + " publisher (and another "
-                    + what
-                    + ") for another subscriber"));
+                    + "'s events takes one subscriber, and it has had one; once that one has"
+                    + " finished or detached, Flows.publisher makes a new publisher for the next"));
         return;
       }
       var subscription = new SourceSubscription<>(source, subscriber, onCancel);

@@ -54,6 +54,11 @@ import org.slf4j.LoggerFactory;
  * the control channel wait there (it holds 64), so {@code control().send} blocks instead of results
  * piling up; direct calls and {@link #close()} still run.
  *
+ * <p><b>Other readers.</b> {@link #stream()} gives the data values as a {@link
+ * java.util.stream.Stream} for a blocking reader; {@link Flows#publisher(Consumer, Flows.OnCancel)}
+ * gives the events as a {@link java.util.concurrent.Flow.Publisher} whose demand is the
+ * backpressure. Both take from the output, so a record counts as received once they have taken it.
+ *
  * <p><b>A reader that has had enough</b> may finish the output itself ({@code output().done()}):
  * the consumer then stops fetching (its partitions stay paused), drops later events and commits
  * nothing beyond what was received; direct calls and {@link #close()} still work.
@@ -187,6 +192,88 @@ public final class Consumer<K, V, T> implements AutoCloseable {
    */
   public Statistics statistics() {
     return loop.statistics();
+  }
+
+  /**
+   * The data values, for a simple blocking reader: takes events from {@link #output()} as the
+   * stream is consumed, hands on what {@link Event.Data} events carry, skips rebalances and control
+   * results, and ends at {@link Event.Eof} (when the consumer has closed). An {@link Event.Error}
+   * is thrown from the stream's terminal operation as a {@link GregorException} carrying its {@link
+   * Failure}; the consumer goes on, and another {@code stream()} reads on from the next event.
+   *
+   * <p><b>Closing the stream closes the consumer</b> (so {@code try (var values =
+   * consumer.stream())} is enough, and closing both is harmless). The stream is sequential, reads
+   * lazily (what a short-circuiting operation such as {@code limit} does not take stays on the
+   * output) and, like the output, is meant for one reader at a time.
+   *
+   * <pre>{@code
+   * try (var values = consumer.stream()) {
+   *   values.limit(3).forEach(record -> System.out.println(record.value()));
+   * }
+   * }</pre>
+   *
+   * @throws GregorException from the terminal operation, at an error event
+   */
+  public java.util.stream.Stream<T> stream() {
+    return stream(
+        failure -> {
+          throw new GregorException(failure);
+        });
+  }
+
+  /**
+   * As {@link #stream()}, but error events go to {@code onError} and the stream goes on (it may log
+   * them, count them, or throw to end the terminal operation).
+   */
+  public java.util.stream.Stream<T> stream(java.util.function.Consumer<? super Failure> onError) {
+    Objects.requireNonNull(onError, "onError");
+    var values = new DataSpliterator<>(loop.output(), onError);
+    return java.util.stream.StreamSupport.stream(values, false).onClose(this::close);
+  }
+
+  /** Takes events until one carries data; ends at EOF or a finished output. */
+  private static final class DataSpliterator<T>
+      extends java.util.Spliterators.AbstractSpliterator<T> {
+    private final Source<Event<T>> output;
+    private final java.util.function.Consumer<? super Failure> onError;
+    private boolean ended;
+
+    DataSpliterator(Source<Event<T>> output, java.util.function.Consumer<? super Failure> onError) {
+      super(Long.MAX_VALUE, java.util.Spliterator.ORDERED | java.util.Spliterator.NONNULL);
+      this.output = output;
+      this.onError = onError;
+    }
+
+    @Override
+    public boolean tryAdvance(java.util.function.Consumer<? super T> action) {
+      while (!ended) {
+        Object next;
+        try {
+          next = output.receiveOrClosed();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new GregorException(
+              new Failure(
+                  ErrorKind.OPERATION_FAILED,
+                  "interrupted while the stream waited for the next event",
+                  e,
+                  null));
+        }
+        switch (next) {
+          case Event.Data<?>(var value) -> {
+            @SuppressWarnings("unchecked")
+            T data = (T) value;
+            action.accept(data);
+            return true;
+          }
+          case Event.Error<?>(var failure) -> onError.accept(failure);
+          case Event.Eof<?> ignored -> ended = true;
+          case com.softwaremill.jox.ChannelClosed ignored -> ended = true;
+          default -> {}
+        }
+      }
+      return false;
+    }
   }
 
   /** Subscribes, replacing the current subscription. */

@@ -107,7 +107,7 @@ final class Acknowledger {
   private final Map<TopicPartition, TreeMap<Long, Entry>> waiting = new HashMap<>();
 
   /** The records waiting, by identity, for other threads to ask about ({@link #isWaiting}). */
-  private final Set<Object> live = ConcurrentHashMap.newKeySet();
+  private final Set<Object> live;
 
   /** A key that compares a record by identity. */
   private record Identity(Received<?, ?> record) {
@@ -130,6 +130,8 @@ final class Acknowledger {
   Acknowledger(Acknowledgements settings, DeadLetters deadLetters, Loop loop) {
     this.settings = settings;
     this.retries = settings.retries();
+    // Sized for the bound up front: growing it while records stream in showed in the profile.
+    this.live = ConcurrentHashMap.newKeySet(Math.min(settings.maxUnacknowledged(), 1 << 20) * 2);
     this.deadLetters = deadLetters;
     this.loop = loop;
   }

@@ -123,6 +123,32 @@ class AcknowledgementsTest {
     }
   }
 
+  @Test
+  void fetching_resumesOnlyOnceAQuarterOfTheBoundIsAcknowledged(
+      EmbeddedKafka kafka, TestNames names) throws InterruptedException {
+    // given: at most 8 unacknowledged records, 8 taken
+    kafka.createTopic(names.topic(), 1);
+    produceStrings(kafka, names.topic(), 0, 50);
+    try (var consumer =
+        Consumer.create(
+            acknowledging(
+                kafka, names, Acknowledgements.defaults().withMaxUnacknowledged(8, 1 << 20)))) {
+      List<Received<String, String>> firstEight = data(consumer.output(), 8);
+
+      // when: one acknowledgement is not enough to resume (no fetch per acknowledgement)...
+      consumer.acknowledge(firstEight.get(0));
+      boolean cameAfterOne = dataWithin(consumer, Duration.ofSeconds(2));
+      // ...the second (a quarter of 8) is
+      consumer.acknowledge(firstEight.get(1));
+      var next = data(consumer.output(), 2);
+
+      // then: two more came, up to the bound again, and no more
+      assertThat(cameAfterOne).as("a record came after one acknowledgement of eight").isFalse();
+      assertThat(next).extracting(Received::offset).containsExactly(8L, 9L);
+      assertThat(dataWithin(consumer, Duration.ofSeconds(1))).isFalse();
+    }
+  }
+
   /** Whether a data event arrives within {@code wait} (other events are skipped). */
   private static boolean dataWithin(
       Consumer<String, String, Received<String, String>> consumer, Duration wait)

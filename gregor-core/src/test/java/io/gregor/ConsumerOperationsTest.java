@@ -1,5 +1,6 @@
 package io.gregor;
 
+import static io.gregor.ConsumerTesting.PATIENCE;
 import static io.gregor.ConsumerTesting.awaitAssignment;
 import static io.gregor.ConsumerTesting.data;
 import static io.gregor.ConsumerTesting.next;
@@ -9,6 +10,7 @@ import static io.gregor.ConsumerTesting.produceStrings;
 import static io.gregor.ConsumerTesting.stringSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
 
 import io.gregor.embedded.EmbeddedKafka;
 import io.gregor.embedded.KafkaExtension;
@@ -130,6 +132,40 @@ class ConsumerOperationsTest {
       consumer.control().send(new Operation.Assignment()); // no record of partition 0 before it
       assertThat(next(consumer.output()))
           .isEqualTo(new Event.Result<>(new Operation.Assignment(), Set.of(one)));
+    }
+  }
+
+  @Test
+  void assign_whileTheOutputIsBackedUp_holdsTheNewPartitionsToo(
+      EmbeddedKafka kafka, TestNames names) throws InterruptedException {
+    // given: a reader that reads nothing, so partition 0's records back the output up
+    kafka.createTopic(names.topic(), 2);
+    produceStrings(kafka, names.topic(), 0, 3_000);
+    produceStrings(kafka, names.topic(), 1, 3_000);
+    var zero = new TopicPartition(names.topic(), 0);
+    var one = new TopicPartition(names.topic(), 1);
+    try (var consumer =
+        Consumer.create(
+            ConsumerSettings.create(
+                    kafka.bootstrapServers(), null, Codecs.string(), Codecs.string())
+                .withKafka("auto.offset.reset", "earliest")
+                .withOutputBufferSize(8))) {
+      consumer.assign(Set.of(zero));
+      await()
+          .atMost(PATIENCE)
+          .until(() -> consumer.statistics().pausedPartitions() == 1); // backed up
+
+      // when
+      consumer.assign(Set.of(zero, one));
+
+      // then: the new partition waits with the other until the reader makes room
+      await()
+          .atMost(PATIENCE)
+          .untilAsserted(() -> assertThat(consumer.statistics().pausedPartitions()).isEqualTo(2));
+      assertThat(data(consumer.output(), 6_000))
+          .extracting(Received::partition)
+          .containsOnly(0, 1)
+          .hasSize(6_000);
     }
   }
 

@@ -32,10 +32,12 @@ import org.apache.kafka.common.TopicPartition;
  * </pre>
  *
  * Options: {@code --rounds N}, {@code --out FILE}, {@code --only
- * produce,consume,latency,memory,process,micro}, {@code --no-reactor}, {@code
+ * produce,consume,latency,memory,process,startup,micro}, {@code --no-reactor}, {@code
  * --no-parallel-consumer}, {@code --no-micro}, {@code --process-records N} (the processing
  * workload's size: 200,000 records, 5,000 with {@code --quick}; it has a key per 20 records, at
- * most {@value #PROCESS_KEYS}).
+ * most {@value #PROCESS_KEYS}), {@code --jfr DIR} (a Flight Recorder profile of each contender's
+ * JVM in DIR, read with {@code jfr view hot-methods}), {@code --jfr-settings NAME_OR_FILE} (the
+ * recording's settings: {@code profile} unless given, e.g. a file made with {@code jfr configure}).
  */
 public final class Bench {
   /** The processing workload's keys (fewer for a smaller workload: 20 records a key). */
@@ -49,6 +51,7 @@ public final class Bench {
   private final List<Row> rows = new ArrayList<>();
   private String bootstrap;
   private Admin admin;
+  private int recordings;
 
   private Bench(Options options) {
     this.options = options;
@@ -71,7 +74,9 @@ public final class Bench {
       boolean micro,
       Set<String> only,
       Path out,
-      Path root) {
+      Path root,
+      Path jfr,
+      String jfrSettings) {
 
     /** The processing workload's keys: one per 20 records, at most {@value #PROCESS_KEYS}. */
     int processKeys() {
@@ -93,12 +98,16 @@ public final class Bench {
       Integer rounds = null;
       Integer processRecords = null;
       Set<String> only = Set.of();
+      Path jfr = null;
+      String jfrSettings = "profile";
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--out" -> out = Path.of(args[++i]);
           case "--only" -> only = Set.of(args[++i].split(","));
           case "--rounds" -> rounds = Integer.parseInt(args[++i]);
           case "--process-records" -> processRecords = Integer.parseInt(args[++i]);
+          case "--jfr" -> jfr = Path.of(args[++i]).toAbsolutePath();
+          case "--jfr-settings" -> jfrSettings = args[++i];
           case "--quick", "--no-reactor", "--no-parallel-consumer", "--no-micro" -> {}
           default -> throw new IllegalArgumentException("unknown option " + args[i]);
         }
@@ -120,7 +129,9 @@ public final class Bench {
             false,
             only,
             out == null ? root.resolve("gregor-bench/target/bench-quick.md") : out,
-            root);
+            root,
+            jfr,
+            jfrSettings);
       }
       return new Options(
           false,
@@ -138,7 +149,9 @@ public final class Bench {
           micro,
           only,
           out == null ? root.resolve("docs/benchmarks.md") : out,
-          root);
+          root,
+          jfr,
+          jfrSettings);
     }
   }
 
@@ -201,6 +214,9 @@ public final class Bench {
     }
     if (options.includes("process")) {
       process();
+    }
+    if (options.includes("startup")) {
+      startup();
     }
     if (options.micro() && options.includes("micro")) {
       micro();
@@ -341,6 +357,32 @@ public final class Bench {
     deleteTopic(topic);
   }
 
+  /**
+   * Start-up: from a consumer's creation to its first assignment, in a new group on an existing
+   * topic of 6 partitions; each contender in a fresh JVM, so class loading counts for both.
+   */
+  private void startup() throws Exception {
+    String topic = "startup-data";
+    createTopic(topic, 6);
+    List<String> contenders = List.of("raw-startup", "gregor-startup");
+    for (int round = 1; round <= options.rounds(); round++) {
+      for (String contender : rotate(contenders, round)) {
+        record(
+            "startup",
+            contender,
+            round,
+            run(
+                contender,
+                List.of(
+                    "bootstrap=" + bootstrap,
+                    "topic=" + topic,
+                    "group=" + topic + "-r" + round + "-" + contender),
+                List.of("-Xms256m", "-Xmx256m")));
+      }
+    }
+    deleteTopic(topic);
+  }
+
   private void micro() throws Exception {
     Path csv = options.root().resolve("gregor-bench/target/jmh.csv");
     List<String> command = new ArrayList<>();
@@ -443,7 +485,16 @@ public final class Bench {
       classpath = System.getProperty("java.class.path");
       mainClass = Contender.class.getName();
     }
-    List<String> command = new ArrayList<>(javaCommand(jvm, classpath, null));
+    List<String> flags = new ArrayList<>(jvm);
+    if (options.jfr() != null) { // a recording per contender and round, for `jfr print`
+      Files.createDirectories(options.jfr());
+      flags.add(
+          "-XX:StartFlightRecording=settings="
+              + options.jfrSettings()
+              + ",filename="
+              + options.jfr().resolve(contender + "-" + (++recordings) + ".jfr"));
+    }
+    List<String> command = new ArrayList<>(javaCommand(flags, classpath, null));
     command.add(mainClass);
     command.add(contender);
     command.addAll(arguments);

@@ -29,6 +29,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -87,6 +88,8 @@ public final class Contender {
                   topic,
                   Integer.parseInt(options.get("seconds")),
                   Long.parseLong(options.get("workMicros")));
+          case "raw-startup" -> rawStartup(bootstrap, topic, options.get("group"));
+          case "gregor-startup" -> gregorStartup(bootstrap, topic, options.get("group"));
           case "raw-process" -> rawProcess(bootstrap, topic, records, options.get("group"));
           case "gregor-process" ->
               gregorProcess(
@@ -296,6 +299,64 @@ public final class Contender {
       result.put("bytes", bytes);
       return result;
     }
+  }
+
+  // ---------------------------------------------------------------- start-up
+
+  /** From the consumer's creation to its first assignment: Kafka's rebalance listener. */
+  private static Map<String, Object> rawStartup(String bootstrap, String topic, String group) {
+    Map<String, Object> config = consumerConfig(bootstrap);
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    long start = System.nanoTime();
+    AtomicLong assignedAt = new AtomicLong();
+    try (var consumer =
+        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(
+          List.of(topic),
+          new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {}
+
+            @Override
+            public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
+              assignedAt.compareAndSet(0, System.nanoTime());
+            }
+          });
+      while (assignedAt.get() == 0 && System.nanoTime() - start < 60_000_000_000L) {
+        consumer.poll(Duration.ofMillis(100));
+      }
+    }
+    return startup(start, assignedAt.get());
+  }
+
+  /** From the consumer's creation to the reader's taking the ASSIGNED event. */
+  private static Map<String, Object> gregorStartup(String bootstrap, String topic, String group)
+      throws InterruptedException {
+    Map<String, Object> config = consumerConfig(bootstrap);
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    long start = System.nanoTime();
+    long assignedAt = 0;
+    try (var consumer =
+        Consumer.create(
+            ConsumerSettings.create(config, Codecs.bytes(), Codecs.bytes())
+                .withTopics(Topics.of(topic)))) {
+      while (assignedAt == 0 && System.nanoTime() - start < 60_000_000_000L) {
+        if (consumer.output().receive() instanceof Event.Rebalance<?>(var kind, var _)
+            && kind == RebalanceKind.ASSIGNED) {
+          assignedAt = System.nanoTime();
+        }
+      }
+    }
+    return startup(start, assignedAt);
+  }
+
+  private static Map<String, Object> startup(long start, long assignedAt) {
+    if (assignedAt == 0) {
+      throw new IllegalStateException("no assignment within 60 s");
+    }
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("millis", String.format("%.1f", (assignedAt - start) / 1e6));
+    return result;
   }
 
   // ---------------------------------------------------------------- process

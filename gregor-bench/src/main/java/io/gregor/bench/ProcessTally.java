@@ -29,6 +29,8 @@ final class ProcessTally {
   private final AtomicLong duplicates = new AtomicLong();
   private final AtomicLong firstNanos = new AtomicLong();
   private volatile long lastNanos;
+  private volatile long firstCpuNanos;
+  private volatile long lastCpuNanos;
   private final CountDownLatch complete = new CountDownLatch(1);
 
   ProcessTally(int expected) {
@@ -37,7 +39,9 @@ final class ProcessTally {
 
   /** Handles one record: the order check, 1 ms of work, then the count. */
   void handle(int partition, String key, long offset) throws InterruptedException {
-    firstNanos.compareAndSet(0, System.nanoTime());
+    if (firstNanos.get() == 0 && firstNanos.compareAndSet(0, System.nanoTime())) {
+      firstCpuNanos = cpuNanos();
+    }
     lastOffsets.merge(
         partition + "/" + key,
         offset,
@@ -53,6 +57,7 @@ final class ProcessTally {
       duplicates.incrementAndGet();
     } else if (distinct.incrementAndGet() == expected) {
       lastNanos = System.nanoTime();
+      lastCpuNanos = cpuNanos();
       complete.countDown();
     }
   }
@@ -79,6 +84,18 @@ final class ProcessTally {
     result.put("orderViolations", violations.get());
     result.put("duplicates", duplicates.get());
     result.put("complete", complete());
+    if (complete()) { // the whole JVM's CPU time over the same span, per record
+      result.put(
+          "cpuMicrosPerRecord",
+          String.format("%.2f", (lastCpuNanos - firstCpuNanos) / 1e3 / count));
+    }
     return result;
+  }
+
+  /** The JVM's CPU time so far, all threads. */
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 }

@@ -56,6 +56,7 @@ final class Report {
     latency();
     memory();
     process();
+    startup();
     micro();
     Path out = options.out().toAbsolutePath();
     Files.createDirectories(out.getParent());
@@ -347,6 +348,53 @@ final class Report {
                   options.processRecords(),
                   duplicates,
                   target));
+        });
+    md.append('\n');
+  }
+
+  private void startup() {
+    Map<String, List<Bench.Row>> grouped = byContender("startup");
+    if (grouped.isEmpty()) {
+      return;
+    }
+    List<Bench.Row> raw = grouped.getOrDefault("raw-startup", List.of());
+    md.append("### Start-up: creation to first assignment\n\n");
+    md.append(
+        "A consumer in a new group subscribes to an existing topic of 6 partitions; the time runs"
+            + " from just before its creation to the first assignment: Kafka's rebalance listener"
+            + " for the raw client (polling every 100 ms), the reader taking the ASSIGNED event"
+            + " for Gregor. Each contender in a fresh JVM (class loading included for both),"
+            + " rounds alternating.\n\n");
+    md.append(
+        "| contender | ms median (min–max) | difference to raw, same round: median (min–max) |"
+            + " target |\n|---|---|---|---|\n");
+    grouped.forEach(
+        (contender, list) -> {
+          Stats millis = stats(list, row -> row.number("millis"));
+          List<Double> differences = new ArrayList<>();
+          for (Bench.Row row : list) {
+            raw.stream()
+                .filter(r -> r.round() == row.round())
+                .findFirst()
+                .ifPresent(r -> differences.add(row.number("millis") - r.number("millis")));
+          }
+          Stats difference = Stats.of(differences);
+          boolean isRaw = contender.equals("raw-startup");
+          md.append(
+              String.format(
+                  "| %s | %.0f (%.0f–%.0f) | %s | %s |%n",
+                  contender,
+                  millis.median(),
+                  millis.min(),
+                  millis.max(),
+                  isRaw
+                      ? "–"
+                      : String.format(
+                          "%+.0f ms (%+.0f–%+.0f)",
+                          difference.median(), difference.min(), difference.max()),
+                  isRaw
+                      ? ""
+                      : "≤ raw + 100 ms: " + (difference.median() <= 100 ? "met" : "**missed**")));
         });
     md.append('\n');
   }

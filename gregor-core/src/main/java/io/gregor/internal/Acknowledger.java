@@ -5,14 +5,13 @@ import io.gregor.ErrorKind;
 import io.gregor.Failure;
 import io.gregor.Received;
 import io.gregor.RetryPolicy;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
@@ -67,6 +66,9 @@ final class Acknowledger {
     boolean overdueReported;
     boolean deadLettering;
 
+    /** Whether it no longer waits (acknowledged, dead-lettered, forgotten). Loop's thread. */
+    boolean removed;
+
     /** Why it failed for good (for a dead-letter write tried again). */
     Throwable failure;
 
@@ -101,15 +103,87 @@ final class Acknowledger {
   private final ConcurrentLinkedQueue<Signal> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicLong acknowledgedSinceCommit = new AtomicLong();
 
-  /** Whether the loop waits for acknowledgements (it is full, or a revocation waits). */
-  private volatile boolean awaited;
+  /** Acknowledgements in the inbox, not yet applied. */
+  private final AtomicLong unapplied = new AtomicLong();
 
-  private final Map<TopicPartition, TreeMap<Long, Entry>> waiting = new HashMap<>();
+  /**
+   * How many unapplied acknowledgements are worth waking the loop for: one while a revocation
+   * waits, enough to go below the low-water mark while full, and none otherwise (the loop applies
+   * them on its next turn anyway: waking it for each would spin it at the handlers' pace).
+   */
+  private volatile long wakeAt = Long.MAX_VALUE;
 
-  /** The records waiting, by identity, for other threads to ask about ({@link #isWaiting}). */
-  private final Set<Object> live;
+  /** Whether something in the inbox wants the loop now (set before it is woken). */
+  private final java.util.concurrent.atomic.AtomicBoolean urgent =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
-  /** A key that compares a record by identity. */
+  /** Whether a revocation waits for acknowledgements. Loop's thread. */
+  private boolean revocationWaits;
+
+  /**
+   * Whether fetching is held: set when the bound is reached, cleared only once the records (and
+   * bytes) waiting are down to the low-water mark, so that fetching resumes for a batch rather than
+   * for every acknowledgement. Loop's thread.
+   */
+  private boolean holding;
+
+  private final long lowCount;
+  private final long lowBytes;
+
+  /** Per partition, its waiting records in offset order. Loop's thread. */
+  private final Map<TopicPartition, Waiting> waiting = new HashMap<>();
+
+  /**
+   * A partition's records waiting for acknowledgement, in offset order (they are delivered so).
+   * Acknowledged ones are marked and leave the front as soon as they reach it, and the rest in a
+   * sweep when they outnumber the waiting ones: no tree to keep balanced per record, and memory
+   * bounded by twice the records waiting.
+   */
+  private static final class Waiting {
+    final ArrayDeque<Entry> entries = new ArrayDeque<>();
+    int live;
+
+    void add(Entry entry) {
+      entries.addLast(entry);
+      live++;
+    }
+
+    void removed() {
+      live--;
+      while (!entries.isEmpty() && entries.peekFirst().removed) {
+        entries.pollFirst();
+      }
+      if (entries.size() > 64 && entries.size() > 2 * live) {
+        entries.removeIf(entry -> entry.removed);
+      }
+    }
+
+    /** The first entry still waiting, or null. */
+    Entry first() {
+      return entries.peekFirst(); // removed ones never stay in front
+    }
+
+    /** The waiting entry at {@code offset}, or null (a rare path: a record delivered again). */
+    Entry at(long offset) {
+      for (Entry entry : entries) {
+        if (!entry.removed && entry.record.offset() == offset) {
+          return entry;
+        }
+      }
+      return null;
+    }
+  }
+
+  /**
+   * The records waiting, by identity, with their entries: for other threads to ask about ({@link
+   * #isWaiting}), and for the loop to find a signal's entry.
+   */
+  private final ConcurrentHashMap<Identity, Entry> live;
+
+  /**
+   * A key that compares a record by identity; its hash comes from the record's coordinates (cheap,
+   * and unlike an identity hash it needs nothing of the object's header).
+   */
   private record Identity(Received<?, ?> record) {
     @Override
     public boolean equals(Object other) {
@@ -118,7 +192,7 @@ final class Acknowledger {
 
     @Override
     public int hashCode() {
-      return System.identityHashCode(record);
+      return Long.hashCode(record.offset()) * 31 + record.partition();
     }
   }
 
@@ -131,33 +205,45 @@ final class Acknowledger {
     this.settings = settings;
     this.retries = settings.retries();
     // Sized for the bound up front: growing it while records stream in showed in the profile.
-    this.live = ConcurrentHashMap.newKeySet(Math.min(settings.maxUnacknowledged(), 1 << 20) * 2);
+    this.live = new ConcurrentHashMap<>(Math.min(settings.maxUnacknowledged(), 1 << 20) * 2);
     this.deadLetters = deadLetters;
     this.loop = loop;
+    this.lowCount = lowWater(settings.maxUnacknowledged());
+    this.lowBytes = lowWater(settings.maxUnacknowledgedBytes());
+  }
+
+  /** Three quarters of a bound: where fetching resumes after the bound held it. */
+  private static long lowWater(long bound) {
+    return bound - Math.max(1, bound / 4);
   }
 
   // ---------------------------------------------------------------- any thread
 
   /** Whether {@code record} still waits (it was not acknowledged, revoked or lost meanwhile). */
   boolean isWaiting(Received<?, ?> record) {
-    return live.contains(new Identity(record));
+    return live.containsKey(new Identity(record));
   }
 
-  /** Whether the application said something the loop has not applied yet. */
+  /**
+   * Whether the application said something the loop should apply now: a rejection, a failure, a
+   * dead letter's outcome, or enough acknowledgements (for a commit, to resume fetching, or for a
+   * waiting revocation). Plain acknowledgements wait for the loop's next turn.
+   */
   boolean hasSignals() {
-    return !inbox.isEmpty();
+    return urgent.get();
   }
 
   void acknowledge(Received<?, ?> record) {
     inbox.add(new Acknowledged(record));
-    if (acknowledgedSinceCommit.incrementAndGet() == settings.commitEvery() || awaited) {
-      loop.wake();
+    long pending = unapplied.incrementAndGet();
+    if (acknowledgedSinceCommit.incrementAndGet() == settings.commitEvery() || pending >= wakeAt) {
+      wake();
     }
   }
 
   void reject(Received<?, ?> record, Throwable cause) {
     inbox.add(new Rejected(record, cause));
-    loop.wake();
+    wake();
   }
 
   /**
@@ -166,7 +252,14 @@ final class Acknowledger {
    */
   void gaveUp(Received<?, ?> record, Throwable cause, int attempts) {
     inbox.add(new GaveUp(record, cause, attempts));
-    loop.wake();
+    wake();
+  }
+
+  /** Wakes the loop, once until it has applied the inbox. */
+  private void wake() {
+    if (urgent.compareAndSet(false, true)) {
+      loop.wake();
+    }
   }
 
   // ---------------------------------------------------------------- the loop's thread
@@ -177,30 +270,51 @@ final class Acknowledger {
     var entry =
         new Entry(
             record, keepBytes ? key : null, keepBytes ? value : null, sequence, System.nanoTime());
-    Entry replaced =
-        waiting
-            .computeIfAbsent(record.topicPartition(), p -> new TreeMap<>())
-            .put(record.offset(), entry);
-    if (replaced != null) {
-      count--;
-      bytes -= replaced.bytes;
-      live.remove(new Identity(replaced.record));
+    Waiting partition = waiting.computeIfAbsent(record.topicPartition(), p -> new Waiting());
+    Entry last = partition.entries.peekLast();
+    if (last == null || last.record.offset() < record.offset()) {
+      partition.add(entry); // in offset order, as records are delivered
+    } else {
+      insertOutOfOrder(entry);
     }
     count++;
     bytes += entry.bytes;
-    live.add(new Identity(record));
-    if (full()) {
-      awaited = true; // acknowledgements must now wake the loop
+    live.put(new Identity(record), entry);
+    if (!holding && atBound()) {
+      holding = true;
+      updateWakeAt(); // acknowledgements must now wake the loop, once there are enough
     }
+  }
+
+  /**
+   * A record at or below the partition's last waiting offset (no known path delivers one): it
+   * replaces a record waiting at its offset, and goes in offset order.
+   */
+  private void insertOutOfOrder(Entry entry) {
+    TopicPartition topicPartition = entry.record.topicPartition();
+    remove(waiting.get(topicPartition).at(entry.record.offset()));
+    Waiting partition = waiting.computeIfAbsent(topicPartition, p -> new Waiting());
+    ArrayDeque<Entry> after = new ArrayDeque<>();
+    while (partition.entries.peekLast() != null
+        && partition.entries.peekLast().record.offset() > entry.record.offset()) {
+      after.addFirst(partition.entries.pollLast());
+    }
+    partition.add(entry);
+    partition.entries.addAll(after);
   }
 
   /** Applies what the application said since the last turn; returns whether anything changed. */
   boolean apply() {
     boolean changed = false;
+    urgent.set(false); // before the inbox is read: what comes after wakes the loop again
+    long acknowledgements = 0;
     for (Signal signal = inbox.poll(); signal != null; signal = inbox.poll()) {
       changed = true;
       switch (signal) {
-        case Acknowledged(var record) -> remove(find(record));
+        case Acknowledged(var record) -> {
+          acknowledgements++;
+          remove(find(record));
+        }
         case Rejected(var record, var cause) -> rejected(find(record), cause);
         case GaveUp(var record, var cause, var attempts) -> {
           Entry entry = find(record);
@@ -258,29 +372,50 @@ final class Acknowledger {
         loop.redeliver(entry);
       }
     }
-    awaited = full();
+    unapplied.addAndGet(-acknowledgements);
+    if (holding && count <= lowCount && bytes <= lowBytes) {
+      holding = false;
+    }
+    updateWakeAt();
     return changed;
   }
 
-  private Entry find(Received<?, ?> record) {
-    TreeMap<Long, Entry> partition = waiting.get(record.topicPartition());
-    Entry entry = partition == null ? null : partition.get(record.offset());
-    return entry != null && entry.record == record ? entry : null;
+  /** About how many acknowledgements bring the records and bytes waiting to the low-water mark. */
+  private long toLowWater() {
+    long forBytes = 0;
+    if (bytes > lowBytes && count > 0) {
+      long average = Math.max(1, bytes / count);
+      forBytes = (bytes - lowBytes + average - 1) / average;
+    }
+    return Math.max(1, Math.max(count - lowCount, forBytes));
   }
 
-  private boolean isWaiting(Entry entry) {
-    TreeMap<Long, Entry> partition = waiting.get(entry.record.topicPartition());
-    return partition != null && partition.get(entry.record.offset()) == entry;
+  /** Sets how many acknowledgements wake the loop, for what it now waits on. */
+  private void updateWakeAt() {
+    long at = revocationWaits ? 1 : holding ? toLowWater() : Long.MAX_VALUE;
+    wakeAt = at;
+    if (unapplied.get() >= at) { // they came before the mark was set: no acknowledgement wakes
+      urgent.set(true);
+    }
+  }
+
+  private Entry find(Received<?, ?> record) {
+    return live.get(new Identity(record));
+  }
+
+  private static boolean isWaiting(Entry entry) {
+    return !entry.removed;
   }
 
   private void remove(Entry entry) {
-    if (entry == null || !isWaiting(entry)) {
+    if (entry == null || entry.removed) {
       return;
     }
+    entry.removed = true;
     TopicPartition partition = entry.record.topicPartition();
-    TreeMap<Long, Entry> entries = waiting.get(partition);
-    entries.remove(entry.record.offset());
-    if (entries.isEmpty()) {
+    Waiting entries = waiting.get(partition);
+    entries.removed();
+    if (entries.entries.isEmpty()) {
       waiting.remove(partition);
     }
     count--;
@@ -330,18 +465,26 @@ final class Acknowledger {
         exception -> {
           inbox.add(
               exception == null ? new DeadLettered(entry) : new DeadLetterFailed(entry, exception));
-          loop.wake();
+          wake();
         });
   }
 
   /** The first offset of {@code partition} still waiting, or -1 when none waits. */
   long firstWaiting(TopicPartition partition) {
-    TreeMap<Long, Entry> entries = waiting.get(partition);
-    return entries == null ? -1 : entries.firstKey();
+    Waiting entries = waiting.get(partition);
+    Entry first = entries == null ? null : entries.first();
+    return first == null ? -1 : first.record.offset();
   }
 
-  /** Whether fetching must stop: as many records (or bytes) wait as the settings allow. */
+  /**
+   * Whether fetching must stop: as many records (or bytes) waited as the settings allow, and they
+   * have not yet come down to three quarters of that.
+   */
   boolean full() {
+    return holding;
+  }
+
+  private boolean atBound() {
     return count >= settings.maxUnacknowledged() || bytes >= settings.maxUnacknowledgedBytes();
   }
 
@@ -356,10 +499,10 @@ final class Acknowledger {
    */
   boolean takenWaiting(Collection<TopicPartition> partitions, long taken) {
     for (TopicPartition partition : partitions) {
-      TreeMap<Long, Entry> entries = waiting.get(partition);
+      Waiting entries = waiting.get(partition);
       if (entries != null) {
-        for (Entry entry : entries.values()) {
-          if (entry.sequence <= taken && entry.dueNanos == 0) {
+        for (Entry entry : entries.entries) {
+          if (!entry.removed && entry.sequence <= taken && entry.dueNanos == 0) {
             return true;
           }
         }
@@ -368,9 +511,10 @@ final class Acknowledger {
     return false;
   }
 
-  /** The loop waits for acknowledgements (or stops waiting): they then wake it. */
+  /** A revocation waits for acknowledgements (or stops waiting): each then wakes the loop. */
   void awaited(boolean waits) {
-    awaited = waits || full();
+    revocationWaits = waits;
+    updateWakeAt();
   }
 
   /** A commit was made: counting towards the next starts again. */
@@ -395,9 +539,12 @@ final class Acknowledger {
     long now = System.nanoTime();
     long limit = settings.overdueAfter().toNanos();
     List<Failure> overdue = new ArrayList<>();
-    for (TreeMap<Long, Entry> entries : waiting.values()) {
-      for (Entry entry : entries.values()) {
-        if (!entry.overdueReported && entry.dueNanos == 0 && now - entry.sinceNanos > limit) {
+    for (Waiting entries : waiting.values()) {
+      for (Entry entry : entries.entries) {
+        if (!entry.removed
+            && !entry.overdueReported
+            && entry.dueNanos == 0
+            && now - entry.sinceNanos > limit) {
           entry.overdueReported = true;
           overdue.add(
               new Failure(
@@ -418,15 +565,23 @@ final class Acknowledger {
   /** These partitions are gone or sought: their records no longer wait. */
   void forget(Collection<TopicPartition> partitions) {
     for (TopicPartition partition : partitions) {
-      TreeMap<Long, Entry> entries = waiting.remove(partition);
+      Waiting entries = waiting.remove(partition);
       if (entries != null) {
-        for (Entry entry : entries.values()) {
+        for (Entry entry : entries.entries) {
+          if (entry.removed) {
+            continue;
+          }
+          entry.removed = true;
           count--;
           bytes -= entry.bytes;
           live.remove(new Identity(entry.record));
         }
       }
     }
+    if (holding && count <= lowCount && bytes <= lowBytes) {
+      holding = false;
+    }
+    updateWakeAt();
     redeliveries.removeIf(entry -> partitions.contains(entry.record.topicPartition()));
   }
 

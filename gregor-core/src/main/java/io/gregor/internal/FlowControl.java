@@ -70,11 +70,9 @@ final class FlowControl {
           resumed.removeAll(userPaused);
           consumer.resume(resumed);
           log.debug("output has room: resumed {}", resumed);
-        } else {
-          pauseAll(); // partitions assigned since the pause
-        }
+        } // else: partitions assigned meanwhile were paused as they came (assigned)
       }
-      case STOPPED -> pauseAll();
+      case STOPPED -> {} // the same
       default -> throw new IllegalStateException("unknown state " + state);
     }
   }
@@ -85,7 +83,10 @@ final class FlowControl {
     pauseAll();
   }
 
-  /** Newly assigned partitions start paused unless the consumer is flowing. */
+  /**
+   * Newly assigned partitions (by a rebalance, or by the user's assign) start paused unless the
+   * consumer is flowing.
+   */
   void assigned(Collection<TopicPartition> partitions) {
     if (state != State.FLOWING) {
       consumer.pause(partitions);

@@ -369,8 +369,11 @@ public final class PollLoop<K, V, T> {
       pipeline.accept(records);
     }
     pipeline.flush();
-    // Events or records waiting for room go on as soon as there is some.
-    deliverer.notifyWhenLow(pipeline.recordsPending());
+    // Events or records waiting for room go on as soon as there is some. Records held back by
+    // the bound on unacknowledged records wait for acknowledgements instead, which wake the loop
+    // when enough have come: asking the output then would wake it at once, and spin it.
+    deliverer.notifyWhenLow(
+        pipeline.recordsPending() && !(acknowledger != null && acknowledger.full()));
     tracker.collect(output.received()); // keeps the markers to the events not yet received
     autoCommitIfDue();
     noteStatistics();
@@ -593,13 +596,19 @@ public final class PollLoop<K, V, T> {
 
   // ---------------------------------------------------------------- missing topics
 
-  /** After an operation that changed what the consumer reads: check that it exists. */
+  /**
+   * After an operation that changed what the consumer reads: check that it exists; partitions it
+   * assigned wait while fetching is held.
+   */
   private void watchTopics(Operation<?> done) {
     switch (done) {
       case Operation.Subscribe(Topics.Names(var names)) ->
           missingTopics.subscribed(names, nowMillis());
       case Operation.Subscribe _, Operation.Unsubscribe _ -> missingTopics.clear();
-      case Operation.Assign(var partitions) -> missingTopics.assigned(partitions, nowMillis());
+      case Operation.Assign(var partitions) -> {
+        missingTopics.assigned(partitions, nowMillis());
+        flow.assigned(partitions);
+      }
       default -> {}
     }
   }
@@ -706,6 +715,7 @@ public final class PollLoop<K, V, T> {
       }
       ops.gone(revoked);
       pipeline.emit(new Event.Rebalance<>(RebalanceKind.REVOKED, Set.copyOf(partitions)));
+      pipeline.flush();
     }
 
     @Override
@@ -715,6 +725,7 @@ public final class PollLoop<K, V, T> {
       }
       flow.assigned(partitions);
       pipeline.emit(new Event.Rebalance<>(RebalanceKind.ASSIGNED, Set.copyOf(partitions)));
+      pipeline.flush(); // now, not when the poll returns (up to its timeout later)
     }
 
     @Override
@@ -724,6 +735,7 @@ public final class PollLoop<K, V, T> {
       }
       ops.gone(new HashSet<>(partitions));
       pipeline.emit(new Event.Rebalance<>(RebalanceKind.LOST, Set.copyOf(partitions)));
+      pipeline.flush();
     }
   }
 

@@ -10,9 +10,13 @@ import io.gregor.RecordHandler;
 import io.gregor.RetryPolicy;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.Map;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * record; one that throws is tried again after the policy's backoff, and after the last try the
  * record goes to the policy's last step (a dead letter or an error event). Every other event goes
  * on to the channel {@link #events()}.
+ *
+ * <p>Lanes hand over without a common lock: each busy lane has its own (the dispatcher and that
+ * lane's handler take it), and the handler count and the line are lock-free; one lock for all
+ * showed as the top contention with thousands of handlers.
  *
  * <p>The dispatching thread never waits for a handler: a record whose lane is busy waits in its
  * lane, and one that finds every handler busy waits in line; so errors, rebalances and EOF go on to
@@ -44,28 +52,75 @@ public final class Processor<K, V, T> {
   private final Channel<Event<T>> events;
   private final String name;
 
-  private final Object lock = new Object();
+  /**
+   * The busy lanes: a lane is here while a handler thread works through it. Only the dispatching
+   * thread adds (or replaces a closed lane); the lane's handler removes it once it has closed it.
+   */
+  private final ConcurrentHashMap<Object, Lane> lanes = new ConcurrentHashMap<>();
 
-  /** Per busy lane, the records waiting behind the one being handled. Guarded by lock. */
-  private final Map<Object, ArrayDeque<Received<K, V>>> lanes = new HashMap<>();
+  /** Records whose lane is free, waiting for a handler thread (every handler busy). */
+  private final ConcurrentLinkedQueue<Work> ready = new ConcurrentLinkedQueue<>();
 
-  /** Records whose lane is free, waiting for a handler thread. Guarded by lock. */
-  private final ArrayDeque<Work> ready = new ArrayDeque<>();
+  /** Handler threads running, at most {@code concurrency}. */
+  private final AtomicInteger workers = new AtomicInteger();
 
-  /** Handler threads running. Guarded by lock. */
-  private int workers;
+  /** Records waiting in lanes and in line. */
+  private final AtomicLong waiting = new AtomicLong();
 
-  /** Records waiting in lanes and in line. Guarded by lock. */
-  private long waiting;
+  /** Whether EOF has come: no waiting record is started any more. */
+  private volatile boolean ended;
 
-  /** Whether EOF has come: no waiting record is started any more. Guarded by lock. */
-  private boolean ended;
+  /** A record to handle, and its lane (null: unordered). Equal only to itself. */
+  private record Work(Object lane, Received<?, ?> record) {
+    @Override
+    public boolean equals(Object other) {
+      return this == other;
+    }
 
-  /** A record to handle, and its lane (null: unordered). */
-  private record Work(Object lane, Received<?, ?> record) {}
+    @Override
+    public int hashCode() {
+      return System.identityHashCode(this);
+    }
+  }
 
   /** A key's lane: records with equal keys in one topic. */
   private record KeyLane(String topic, Object key) {}
+
+  /**
+   * A busy lane: the records waiting behind the one its handler works on, guarded by the lane's own
+   * monitor (taken by the dispatcher and that one handler only, so hardly ever contended). Closed
+   * by its handler when it finds nothing more: the dispatcher then starts a new lane.
+   */
+  private static final class Lane {
+    private ArrayDeque<Received<?, ?>> behind; // made when a second record comes
+    private boolean closed;
+
+    /** Queues {@code record} behind the busy one; false when the lane has closed meanwhile. */
+    synchronized boolean offer(Received<?, ?> record) {
+      if (closed) {
+        return false;
+      }
+      if (behind == null) {
+        behind = new ArrayDeque<>();
+      }
+      behind.add(record);
+      return true;
+    }
+
+    /** The next record, or null after closing the lane (or when {@code stop}). */
+    synchronized Received<?, ?> next(boolean stop) {
+      Received<?, ?> next = stop || behind == null ? null : behind.poll();
+      if (next == null) {
+        closed = true;
+      }
+      return next;
+    }
+
+    /** Drops the records no longer waiting; returns how many. */
+    synchronized int purge(Processor<?, ?, ?> processor) {
+      return behind == null ? 0 : processor.purge(behind.iterator(), record -> record);
+    }
+  }
 
   private Processor(
       Source<Event<T>> output,
@@ -148,42 +203,97 @@ public final class Processor<K, V, T> {
   }
 
   private void end() {
-    synchronized (lock) {
-      ended = true;
-    }
+    ended = true;
   }
 
   private void dispatch(Received<K, V> record) {
     Object lane = laneOf(record);
-    synchronized (lock) {
-      if (lane != null) {
-        ArrayDeque<Received<K, V>> behind = lanes.get(lane);
-        if (behind != null) {
-          behind.add(record); // its lane is busy: it goes after the records before it
-          waited();
-          return;
-        }
-        lanes.put(lane, new ArrayDeque<>());
-      }
-      if (workers >= concurrency) {
-        ready.add(new Work(lane, record));
-        waited();
+    if (lane != null) {
+      Lane busy = lanes.get(lane);
+      if (busy != null && busy.offer(record)) {
+        waited(); // its lane is busy: it goes after the records before it
         return;
       }
-      workers++;
+      lanes.put(lane, new Lane()); // only this thread adds: no race with another dispatch
     }
-    Thread.ofVirtual().name(name + "-handler").start(() -> work(new Work(lane, record)));
+    Work work = new Work(lane, record);
+    if (claimWorker()) {
+      start(work);
+      return;
+    }
+    ready.add(work);
+    waited();
+    startReadyIfFree();
+  }
+
+  /**
+   * Starts what waits in line while handler slots are free: after adding to the line, since every
+   * handler may have ended between the failed claim and the add, and then nobody would take it.
+   */
+  private void startReadyIfFree() {
+    while (!ready.isEmpty() && claimWorker()) {
+      Work next = takeReady();
+      if (next == null) {
+        workers.decrementAndGet();
+        return;
+      }
+      start(next);
+    }
+  }
+
+  private void start(Work work) {
+    Thread.ofVirtual().name(name + "-handler").start(() -> work(work));
+  }
+
+  /** Takes a handler slot if one is free. */
+  private boolean claimWorker() {
+    for (int running = workers.get(); running < concurrency; running = workers.get()) {
+      if (workers.compareAndSet(running, running + 1)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Work takeReady() {
+    Work work = ready.poll();
+    if (work != null) {
+      waiting.decrementAndGet();
+    }
+    return work;
   }
 
   /** One more record waits; when more wait than the bound, those no longer waiting go. */
   private void waited() {
-    if (++waiting <= bound) {
+    if (waiting.incrementAndGet() <= bound) {
       return;
     }
-    waiting -= purge(ready.iterator(), work -> work.record());
-    for (ArrayDeque<Received<K, V>> behind : lanes.values()) {
-      waiting -= purge(behind.iterator(), record -> record);
+    for (Lane lane : lanes.values()) {
+      waiting.addAndGet(-lane.purge(this));
     }
+    // A record in line that no longer waits goes; if it heads a lane, the lane's next (or, if
+    // none is left, the lane's end) takes its place, so that the lane is not left without handler.
+    List<Work> replacements = new ArrayList<>();
+    for (Work work : ready) {
+      if (loop.isWaiting(work.record())) {
+        continue;
+      }
+      if (!ready.remove(work)) {
+        continue; // a handler has just taken it
+      }
+      waiting.decrementAndGet();
+      if (work.lane() != null) {
+        Lane lane = lanes.get(work.lane());
+        Received<?, ?> next = lane.next(false);
+        if (next == null) {
+          lanes.remove(work.lane(), lane);
+        } else {
+          replacements.add(new Work(work.lane(), next)); // still counted as waiting
+        }
+      }
+    }
+    ready.addAll(replacements);
+    startReadyIfFree();
   }
 
   private <E> int purge(Iterator<E> entries, java.util.function.Function<E, Received<?, ?>> of) {
@@ -229,23 +339,25 @@ public final class Processor<K, V, T> {
 
   /** What this handler thread does next, or null when it ends. */
   private Work following(Object lane) {
-    synchronized (lock) {
-      if (lane != null) {
-        ArrayDeque<Received<K, V>> behind = lanes.get(lane);
-        Received<K, V> record = ended ? null : behind.poll();
-        if (record != null) {
-          waiting--;
-          return new Work(lane, record);
-        }
-        lanes.remove(lane);
+    if (lane != null) {
+      Lane busy = lanes.get(lane);
+      Received<?, ?> record = busy.next(ended);
+      if (record != null) {
+        waiting.decrementAndGet();
+        return new Work(lane, record);
       }
-      Work work = ended ? null : ready.poll();
+      lanes.remove(lane, busy); // unless the dispatcher has replaced it already
+    }
+    while (true) {
+      Work work = ended ? null : takeReady();
       if (work != null) {
-        waiting--;
         return work;
       }
-      workers--;
-      return null;
+      workers.decrementAndGet();
+      // A record may have gone in line between the poll and the decrement: take it if so.
+      if (ended || ready.isEmpty() || !claimWorker()) {
+        return null;
+      }
     }
   }
 

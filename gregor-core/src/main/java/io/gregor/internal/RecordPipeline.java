@@ -135,6 +135,9 @@ final class RecordPipeline<K, V, T> {
 
   /** Runs waiting records while fewer events wait for the output than the limit. */
   void resume() {
+    if (pending == null && polls.isEmpty()) {
+      return; // nothing waits: no logging context to set either
+    }
     try {
       runWaiting();
     } finally {
@@ -150,6 +153,10 @@ final class RecordPipeline<K, V, T> {
       if (partitionIndex == pendingPartitions.size()) {
         pending = null;
         continue;
+      }
+      if (acknowledger != null && acknowledger.full()) {
+        flush();
+        return; // as many records wait for acknowledgement as allowed: the rest waits here
       }
       TopicPartition partition = pendingPartitions.get(partitionIndex);
       List<ConsumerRecord<byte[], byte[]>> records = pending.records(partition);

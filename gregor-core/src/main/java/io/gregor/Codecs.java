@@ -1,7 +1,9 @@
 package io.gregor;
 
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.IntegerDeserializer;
@@ -86,6 +88,20 @@ public final class Codecs {
     @Override
     public T deserialize(String topic, byte[] data) {
       return data == null ? null : mapper.readValue(data, type);
+    }
+
+    @Override
+    public T deserialize(String topic, Headers headers, ByteBuffer data) {
+      if (data == null) {
+        return null;
+      }
+      if (!data.hasArray()) {
+        byte[] bytes = new byte[data.remaining()];
+        data.get(data.position(), bytes);
+        return mapper.readValue(bytes, type);
+      }
+      return mapper.readValue(
+          data.array(), data.arrayOffset() + data.position(), data.remaining(), type);
     }
   }
 }

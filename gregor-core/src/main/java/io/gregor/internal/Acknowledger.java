@@ -224,6 +224,11 @@ final class Acknowledger {
     return live.containsKey(new Identity(record));
   }
 
+  /** Whether delivered records keep their bytes: only a dead letter needs them. */
+  boolean keepsBytes() {
+    return retries.deadLetterTopic() != null;
+  }
+
   /**
    * Whether the application said something the loop should apply now: a rejection, a failure, a
    * dead letter's outcome, or enough acknowledgements (for a commit, to resume fetching, or for a
@@ -264,12 +269,12 @@ final class Acknowledger {
 
   // ---------------------------------------------------------------- the loop's thread
 
-  /** A data event carrying {@code record} was made, with sequence number {@code sequence}. */
+  /**
+   * A data event carrying {@code record} was made, with sequence number {@code sequence}; its bytes
+   * are given when {@link #keepsBytes}, null otherwise.
+   */
   void delivered(Received<?, ?> record, byte[] key, byte[] value, long sequence) {
-    boolean keepBytes = retries.deadLetterTopic() != null; // only a dead letter needs them
-    var entry =
-        new Entry(
-            record, keepBytes ? key : null, keepBytes ? value : null, sequence, System.nanoTime());
+    var entry = new Entry(record, key, value, sequence, System.nanoTime());
     Waiting partition = waiting.computeIfAbsent(record.topicPartition(), p -> new Waiting());
     Entry last = partition.entries.peekLast();
     if (last == null || last.record.offset() < record.offset()) {

@@ -5,6 +5,7 @@ import io.gregor.Failure;
 import io.gregor.Operation;
 import io.gregor.PartitionDetails;
 import io.gregor.Topics;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -37,7 +38,7 @@ import org.slf4j.LoggerFactory;
 final class ConsumerOperations {
   private static final Logger log = LoggerFactory.getLogger(ConsumerOperations.class);
 
-  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final KafkaConsumer<ByteBuffer, ByteBuffer> consumer;
   private final CommitTracker tracker;
   private final FlowControl flow;
   private final RecordPipeline<?, ?, ?> pipeline;
@@ -56,7 +57,7 @@ final class ConsumerOperations {
    * @param apiTimeout the bound of each Kafka call ({@code default.api.timeout.ms})
    */
   ConsumerOperations(
-      KafkaConsumer<byte[], byte[]> consumer,
+      KafkaConsumer<ByteBuffer, ByteBuffer> consumer,
       CommitTracker tracker,
       FlowControl flow,
       RecordPipeline<?, ?, ?> pipeline,

@@ -70,8 +70,8 @@ public final class Processor<K, V, T> {
   /** Whether EOF has come: no waiting record is started any more. */
   private volatile boolean ended;
 
-  /** A record to handle, and its lane (null: unordered). Equal only to itself. */
-  private record Work(Object lane, Received<?, ?> record) {
+  /** A record to handle, and its lane's key and lane (null: unordered). Equal only to itself. */
+  private record Work(Object key, Lane lane, Received<?, ?> record) {
     @Override
     public boolean equals(Object other) {
       return this == other;
@@ -207,16 +207,20 @@ public final class Processor<K, V, T> {
   }
 
   private void dispatch(Received<K, V> record) {
-    Object lane = laneOf(record);
-    if (lane != null) {
-      Lane busy = lanes.get(lane);
-      if (busy != null && busy.offer(record)) {
-        waited(); // its lane is busy: it goes after the records before it
-        return;
+    Object key = laneOf(record);
+    Lane lane = null;
+    if (key != null) {
+      lane = new Lane();
+      Lane busy = lanes.putIfAbsent(key, lane);
+      if (busy != null) {
+        if (busy.offer(record)) {
+          waited(); // its lane is busy: it goes after the records before it
+          return;
+        }
+        lanes.put(key, lane); // closed meanwhile; only this thread adds, so no other races
       }
-      lanes.put(lane, new Lane()); // only this thread adds: no race with another dispatch
     }
-    Work work = new Work(lane, record);
+    Work work = new Work(key, lane, record);
     if (claimWorker()) {
       start(work);
       return;
@@ -283,12 +287,11 @@ public final class Processor<K, V, T> {
       }
       waiting.decrementAndGet();
       if (work.lane() != null) {
-        Lane lane = lanes.get(work.lane());
-        Received<?, ?> next = lane.next(false);
+        Received<?, ?> next = work.lane().next(false);
         if (next == null) {
-          lanes.remove(work.lane(), lane);
+          lanes.remove(work.key(), work.lane());
         } else {
-          replacements.add(new Work(work.lane(), next)); // still counted as waiting
+          replacements.add(new Work(work.key(), work.lane(), next)); // still counted as waiting
         }
       }
     }
@@ -333,20 +336,20 @@ public final class Processor<K, V, T> {
       if (loop.isWaiting(record)) { // not if its partition went away meanwhile
         handle(record);
       }
-      next = following(next.lane());
+      next = following(next);
     }
   }
 
   /** What this handler thread does next, or null when it ends. */
-  private Work following(Object lane) {
+  private Work following(Work done) {
+    Lane lane = done.lane();
     if (lane != null) {
-      Lane busy = lanes.get(lane);
-      Received<?, ?> record = busy.next(ended);
+      Received<?, ?> record = lane.next(ended);
       if (record != null) {
         waiting.decrementAndGet();
-        return new Work(lane, record);
+        return new Work(done.key(), lane, record);
       }
-      lanes.remove(lane, busy); // unless the dispatcher has replaced it already
+      lanes.remove(done.key(), lane); // unless the dispatcher has replaced it already
     }
     while (true) {
       Work work = ended ? null : takeReady();

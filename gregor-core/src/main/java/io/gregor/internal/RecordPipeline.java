@@ -6,6 +6,7 @@ import io.gregor.Event;
 import io.gregor.EventType;
 import io.gregor.Failure;
 import io.gregor.Received;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -44,8 +45,16 @@ final class RecordPipeline<K, V, T> {
   /** With commits after acknowledgement: learns of each record delivered; otherwise null. */
   private Acknowledger acknowledger;
 
-  /** The record being handled (its bytes go with an acknowledged record's entry). */
-  private ConsumerRecord<byte[], byte[]> current;
+  /** The record being handled. */
+  private ConsumerRecord<ByteBuffer, ByteBuffer> current;
+
+  /** Whether records keep their bytes: for dead letters (copied only then). */
+  private boolean keepBytes;
+
+  /** The current record's key and value bytes, when kept; they go with its entry. */
+  private byte[] currentKey;
+
+  private byte[] currentValue;
 
   /** Events made and not yet handed to the deliverer. */
   private final List<Event<T>> batch = new ArrayList<>();
@@ -59,10 +68,10 @@ final class RecordPipeline<K, V, T> {
   private final long limit;
 
   /** Polls whose records have not all gone through yet (normally at most one). */
-  private final ArrayDeque<ConsumerRecords<byte[], byte[]>> polls = new ArrayDeque<>();
+  private final ArrayDeque<ConsumerRecords<ByteBuffer, ByteBuffer>> polls = new ArrayDeque<>();
 
   /** The poll whose records are going through, or null. */
-  private ConsumerRecords<byte[], byte[]> pending;
+  private ConsumerRecords<ByteBuffer, ByteBuffer> pending;
 
   private List<TopicPartition> pendingPartitions = List.of();
   private int partitionIndex;
@@ -86,6 +95,17 @@ final class RecordPipeline<K, V, T> {
   /** From now on, records delivered as data wait for their acknowledgement there. */
   void acknowledgeWith(Acknowledger acknowledger) {
     this.acknowledger = acknowledger;
+    this.keepBytes = acknowledger.keepsBytes();
+  }
+
+  /** A copy of what {@code buffer} holds (its position unchanged), or null. */
+  private static byte[] bytes(ByteBuffer buffer) {
+    if (buffer == null) {
+      return null;
+    }
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.get(buffer.position(), bytes);
+    return bytes;
   }
 
   /** Events made and errors, for statistics. */
@@ -125,7 +145,7 @@ final class RecordPipeline<K, V, T> {
   }
 
   /** Takes a poll's records and runs as many as there is room for. */
-  void accept(ConsumerRecords<byte[], byte[]> records) {
+  void accept(ConsumerRecords<ByteBuffer, ByteBuffer> records) {
     if (stopped || records.isEmpty() && records.nextOffsets().isEmpty()) {
       return;
     }
@@ -159,7 +179,7 @@ final class RecordPipeline<K, V, T> {
         return; // as many records wait for acknowledgement as allowed: the rest waits here
       }
       TopicPartition partition = pendingPartitions.get(partitionIndex);
-      List<ConsumerRecord<byte[], byte[]>> records = pending.records(partition);
+      List<ConsumerRecord<ByteBuffer, ByteBuffer>> records = pending.records(partition);
       MDC.put(PARTITION_KEY, partition.toString()); // deserializers and transducers log with it
       if (dropped.contains(partition)) {
         recordIndex = records.size();
@@ -230,8 +250,12 @@ final class RecordPipeline<K, V, T> {
     dropped.clear();
   }
 
-  private void handle(TopicPartition partition, ConsumerRecord<byte[], byte[]> record) {
+  private void handle(TopicPartition partition, ConsumerRecord<ByteBuffer, ByteBuffer> record) {
     current = record;
+    if (keepBytes) { // for a dead letter, before a deserializer reads the buffers
+      currentKey = bytes(record.key());
+      currentValue = bytes(record.value());
+    }
     Received<K, V> received = convert(record);
     boolean counted = true;
     boolean stopNow = false;
@@ -256,7 +280,7 @@ final class RecordPipeline<K, V, T> {
     }
   }
 
-  private Received<K, V> convert(ConsumerRecord<byte[], byte[]> record) {
+  private Received<K, V> convert(ConsumerRecord<ByteBuffer, ByteBuffer> record) {
     K key;
     V value;
     try {
@@ -360,8 +384,8 @@ final class RecordPipeline<K, V, T> {
     if (acknowledger != null && value instanceof Received<?, ?> record) {
       acknowledger.delivered(
           record,
-          current == null ? null : current.key(),
-          current == null ? null : current.value(),
+          current == null ? null : currentKey,
+          current == null ? null : currentValue,
           lastSequence());
     }
   }

@@ -8,6 +8,7 @@ import io.gregor.ConsumerSettings;
 import io.gregor.Event;
 import io.gregor.EventType;
 import io.gregor.Received;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -255,21 +256,25 @@ class CommitNeverPassesUntakenOutputsTest {
     }
   }
 
-  private static ConsumerRecords<byte[], byte[]> poll(
+  private static ConsumerRecords<ByteBuffer, ByteBuffer> poll(
       Random random, Map<TopicPartition, Long> next) {
-    Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records = new HashMap<>();
+    Map<TopicPartition, List<ConsumerRecord<ByteBuffer, ByteBuffer>>> records = new HashMap<>();
     Map<TopicPartition, OffsetAndMetadata> nextOffsets = new HashMap<>();
     for (TopicPartition partition : List.of(P0, P1)) {
       int count = random.nextInt(6);
       if (count == 0) {
         continue;
       }
-      List<ConsumerRecord<byte[], byte[]>> list = new ArrayList<>();
+      List<ConsumerRecord<ByteBuffer, ByteBuffer>> list = new ArrayList<>();
       long offset = next.get(partition);
       for (int i = 0; i < count; i++, offset++) {
         list.add(
             new ConsumerRecord<>(
-                partition.topic(), partition.partition(), offset, new byte[0], new byte[] {'v'}));
+                partition.topic(),
+                partition.partition(),
+                offset,
+                ByteBuffer.allocate(0),
+                ByteBuffer.wrap(new byte[] {'v'})));
       }
       next.put(partition, offset);
       records.put(partition, list);

@@ -28,7 +28,10 @@ import tools.jackson.databind.json.JsonMapper;
  * }</pre>
  */
 public final class Codecs {
-  private static final ObjectMapper MAPPER = JsonMapper.builder().build();
+  /** Made on first use of a JSON codec: Jackson's start-up is not paid by the others. */
+  private static final class Json {
+    static final ObjectMapper MAPPER = JsonMapper.builder().build();
+  }
 
   private Codecs() {}
 
@@ -59,7 +62,7 @@ public final class Codecs {
 
   /** JSON to and from your own records or classes. */
   public static <T> Codec<T> json(Class<T> type) {
-    return json(MAPPER, type);
+    return json(Json.MAPPER, type);
   }
 
   /** JSON to and from your own records or classes, with your own mapper. */
@@ -70,12 +73,12 @@ public final class Codecs {
   /** JSON objects as maps. */
   public static Codec<Map<String, Object>> jsonMap() {
     return new JsonCodec<>(
-        MAPPER, MAPPER.constructType(new TypeReference<Map<String, Object>>() {}));
+        Json.MAPPER, Json.MAPPER.constructType(new TypeReference<Map<String, Object>>() {}));
   }
 
   /** JSON as Jackson trees. */
   public static Codec<JsonNode> jsonTree() {
-    return new JsonCodec<>(MAPPER, MAPPER.constructType(JsonNode.class));
+    return new JsonCodec<>(Json.MAPPER, Json.MAPPER.constructType(JsonNode.class));
   }
 
   private record JsonCodec<T>(ObjectMapper mapper, tools.jackson.databind.JavaType type)

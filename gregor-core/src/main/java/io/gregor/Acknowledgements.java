@@ -15,7 +15,8 @@ import java.util.Objects;
  * without acknowledgements.
  *
  * @param maxUnacknowledged how many delivered records may wait for their acknowledgement; at this
- *     many the consumer stops fetching (it keeps polling, so it stays in its group)
+ *     many the consumer stops fetching (it keeps polling, so it stays in its group), and resumes
+ *     once a quarter of them has been acknowledged
  * @param maxUnacknowledgedBytes the same bound in bytes of the records' serialized keys and values
  * @param commitEvery commit once this many records were acknowledged since the last commit, besides
  *     every {@code auto.commit.interval.ms} (commits are automatic unless {@code

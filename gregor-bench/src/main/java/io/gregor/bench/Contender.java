@@ -439,18 +439,23 @@ public final class Contender {
   // ---------------------------------------------------------------- latency
 
   /**
-   * Produces at a fixed rate for a fixed time and consumes in the same JVM; each value carries its
-   * send time, so latency is measured on one clock.
+   * Produces at a fixed rate for a fixed time and consumes in the same JVM; each value carries the
+   * time it was due to be sent (its schedule: a sender held up counts, so no coordinated omission),
+   * and {@link LatencyStages} stamps where each message is, so latency is measured on one clock and
+   * split by stage.
    */
   private static Map<String, Object> latency(
       boolean gregor, String bootstrap, String topic, int rate, int seconds) throws Exception {
     int total = rate * seconds;
     long[] latencies = new long[total];
+    LatencyStages.init(total);
     AtomicLong received = new AtomicLong();
     CountDownLatch ready = new CountDownLatch(1);
     CountDownLatch done = new CountDownLatch(1);
     Map<String, Object> producerConfig = producerConfig(bootstrap);
     producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    producerConfig.put(
+        ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, LatencyStages.ProducerStamp.class.getName());
     Thread reader =
         Thread.ofPlatform()
             .start(
@@ -472,10 +477,11 @@ public final class Contender {
           ProducerSettings.create(producerConfig, Codecs.bytes(), Codecs.bytes())
               .withOutputPolicy(EventType.ERROR);
       try (var producer = Producer.create(settings)) {
-        long next = System.nanoTime();
+        long start = System.nanoTime();
         for (int i = 0; i < total; i++) {
-          next = pace(next, intervalNanos);
-          producer.input().send(Message.of(topic, stamped()));
+          long due = waitUntil(start + i * intervalNanos);
+          producer.input().send(Message.of(topic, LatencyStages.value(VALUE_SIZE, due, i)));
+          LatencyStages.accepted[i] = System.nanoTime();
         }
         producer.flush();
       }
@@ -483,10 +489,11 @@ public final class Contender {
       try (var producer =
           new KafkaProducer<>(
               producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
-        long next = System.nanoTime();
+        long start = System.nanoTime();
         for (int i = 0; i < total; i++) {
-          next = pace(next, intervalNanos);
-          producer.send(new ProducerRecord<>(topic, stamped()));
+          long due = waitUntil(start + i * intervalNanos);
+          producer.send(new ProducerRecord<>(topic, LatencyStages.value(VALUE_SIZE, due, i)));
+          LatencyStages.accepted[i] = System.nanoTime();
         }
         producer.flush();
       }
@@ -501,25 +508,28 @@ public final class Contender {
     result.put("p99us", percentile(sorted, 0.99) / 1000);
     result.put("p999us", percentile(sorted, 0.999) / 1000);
     result.put("maxus", sorted[sorted.length - 1] / 1000);
+    result.putAll(LatencyStages.result(sorted.length));
     return result;
   }
 
-  private static long pace(long next, long intervalNanos) {
-    long now = System.nanoTime();
-    if (next > now) {
-      LockSupport.parkNanos(next - now);
+  /** Waits until {@code due} (on the monotonic clock); returns it. */
+  private static long waitUntil(long due) {
+    for (long now = System.nanoTime(); now < due; now = System.nanoTime()) {
+      LockSupport.parkNanos(due - now);
     }
-    return next + intervalNanos;
-  }
-
-  private static byte[] stamped() {
-    ByteBuffer buffer = ByteBuffer.allocate(VALUE_SIZE);
-    buffer.putLong(System.nanoTime());
-    return buffer.array();
+    return due;
   }
 
   private static long percentile(long[] sorted, double p) {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+  }
+
+  /** The consumer settings with {@link LatencyStages.ConsumerStamp} stamping what polls return. */
+  private static Map<String, Object> stampedConsumerConfig(String bootstrap) {
+    Map<String, Object> config = consumerConfig(bootstrap);
+    config.put(
+        ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG, LatencyStages.ConsumerStamp.class.getName());
+    return config;
   }
 
   private static void rawLatencyReader(
@@ -531,7 +541,9 @@ public final class Contender {
       CountDownLatch done) {
     try (var consumer =
         new KafkaConsumer<>(
-            consumerConfig(bootstrap), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            stampedConsumerConfig(bootstrap),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = partitionsOf(consumer, topic);
       consumer.assign(partitions);
       consumer.seekToEnd(partitions);
@@ -540,6 +552,7 @@ public final class Contender {
       while (received.get() < latencies.length) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
           long now = System.nanoTime();
+          LatencyStages.delivered[LatencyStages.index(record.value())] = now;
           latencies[(int) received.getAndIncrement()] =
               now - ByteBuffer.wrap(record.value()).getLong();
         }
@@ -563,7 +576,7 @@ public final class Contender {
       partitions = partitionsOf(probe, topic);
     }
     var settings =
-        ConsumerSettings.create(consumerConfig(bootstrap), Codecs.bytes(), Codecs.bytes())
+        ConsumerSettings.create(stampedConsumerConfig(bootstrap), Codecs.bytes(), Codecs.bytes())
             .withOutputPolicy(EventType.ERROR);
     try (var consumer = Consumer.create(settings)) {
       consumer.assign(Set.copyOf(partitions));
@@ -573,6 +586,7 @@ public final class Contender {
       while (received.get() < latencies.length) {
         if (consumer.output().receive() instanceof Event.Data<Received<byte[], byte[]>>(var r)) {
           long now = System.nanoTime();
+          LatencyStages.delivered[LatencyStages.index(r.value())] = now;
           latencies[(int) received.getAndIncrement()] = now - ByteBuffer.wrap(r.value()).getLong();
         }
       }

@@ -233,6 +233,32 @@ final class Report {
                     stats(list, row -> row.number("maxus")).median(),
                     list.size())));
     md.append("\nTarget: Gregor's p99 within 1 ms of raw.\n\n");
+    if (grouped.values().stream()
+        .flatMap(List::stream)
+        .noneMatch(r -> r.values().containsKey("sendP50us"))) {
+      return;
+    }
+    md.append(
+        "Where the time goes, p50 / p99 in µs of each stage (median over the rounds): **accept**"
+            + " from the message's due time to the caller's send returning (a late sender counts:"
+            + " latency runs from the schedule, without coordinated omission), **send** to Kafka's"
+            + " producer taking it (an interceptor's `onSend`), **ack** from there to the broker's"
+            + " acknowledgement, **poll** from `onSend` to Kafka's consumer returning it (an"
+            + " interceptor's `onConsume`), **deliver** from there to the reader having it.\n\n");
+    md.append("| contender | accept | send | ack | poll | deliver |\n|---|---|---|---|---|---|\n");
+    grouped.forEach(
+        (contender, list) -> {
+          md.append("| ").append(contender);
+          for (String stage : List.of("accept", "send", "ack", "poll", "deliver")) {
+            md.append(
+                String.format(
+                    " | %.1f / %.1f",
+                    stats(list, row -> row.number(stage + "P50us")).median(),
+                    stats(list, row -> row.number(stage + "P99us")).median()));
+          }
+          md.append(" |\n");
+        });
+    md.append('\n');
   }
 
   private void memory() {

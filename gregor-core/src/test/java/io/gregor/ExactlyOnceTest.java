@@ -72,7 +72,7 @@ class ExactlyOnceTest {
       var run = CompletableFuture.runAsync(() -> runQuietly(helper));
       await()
           .atMost(Outputs.PATIENCE)
-          .until(() -> TopicReader.committedValues(kafka, names.topic("out")).size() >= 300);
+          .until(() -> TopicReader.committedValuesSoFar(kafka, names.topic("out")).size() >= 300);
       consumer.call(new Operation.Close()); // run() returns at the end of its output
       run.get();
 
@@ -117,7 +117,7 @@ class ExactlyOnceTest {
       var run = CompletableFuture.runAsync(() -> runQuietly(helper));
       await()
           .atMost(Outputs.PATIENCE)
-          .until(() -> TopicReader.committedValues(kafka, names.topic("out")).size() >= 20);
+          .until(() -> TopicReader.committedValuesSoFar(kafka, names.topic("out")).size() >= 20);
       consumer.call(new Operation.Close()); // run() returns at the end of its output
       run.get();
 

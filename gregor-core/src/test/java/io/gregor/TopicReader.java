@@ -53,10 +53,23 @@ final class TopicReader {
   }
 
   /**
-   * The values a {@code read_committed} reader sees in the topic now (it must have no transaction
-   * open), partition by partition, each in offset order.
+   * The values a {@code read_committed} reader sees in the topic once no transaction is open
+   * (committed or aborted ones settled: their markers written), partition by partition, each in
+   * offset order.
    */
   static List<String> committedValues(EmbeddedKafka kafka, String topic) {
+    return committedValues(kafka, topic, true);
+  }
+
+  /**
+   * The values a {@code read_committed} reader sees in the topic now, while transactions may be
+   * open (to poll for progress).
+   */
+  static List<String> committedValuesSoFar(EmbeddedKafka kafka, String topic) {
+    return committedValues(kafka, topic, false);
+  }
+
+  private static List<String> committedValues(EmbeddedKafka kafka, String topic, boolean settled) {
     try (var consumer =
         new KafkaConsumer<>(
             Map.<String, Object>of(
@@ -75,7 +88,8 @@ final class TopicReader {
               .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions); // the last stable offsets
+      Map<TopicPartition, Long> ends =
+          settled ? stableEnds(kafka, consumer, partitions) : consumer.endOffsets(partitions);
       List<ConsumerRecord<byte[], String>> records = new ArrayList<>();
       Instant deadline = Instant.now().plus(Outputs.PATIENCE);
       while (!partitions.stream().allMatch(p -> consumer.position(p) >= ends.get(p))) {
@@ -89,6 +103,26 @@ final class TopicReader {
           .map(ConsumerRecord::value)
           .toList();
     }
+  }
+
+  /**
+   * The last stable offsets, once they have reached the log ends: a transaction's commit or abort
+   * returns before the coordinator has written its markers, and until then the stable offsets stay
+   * before the transaction's records.
+   */
+  private static Map<TopicPartition, Long> stableEnds(
+      EmbeddedKafka kafka, KafkaConsumer<?, ?> readCommitted, List<TopicPartition> partitions) {
+    Map<TopicPartition, Long> logEnds;
+    try (var readUncommitted = consumer(kafka, Codecs.bytes(), Codecs.bytes())) {
+      logEnds = readUncommitted.endOffsets(partitions);
+    }
+    return org.awaitility.Awaitility.await(
+            "the last stable offsets reaching the log ends "
+                + logEnds
+                + " (is a transaction still open?)")
+        .atMost(Outputs.PATIENCE)
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> readCommitted.endOffsets(partitions), logEnds::equals);
   }
 
   /** How many records the topic holds now. */

@@ -223,7 +223,13 @@ class DocsExamplesTest {
   void transactions_commitsBothMessages(EmbeddedKafka kafka, TestNames names) throws Exception {
     kafka.createTopic(names.topic(), 1);
     GuideExamples.transactions(kafka.bootstrapServers(), names.topic(), names.topic("tx"));
-    assertThat(committedValues(kafka, names.topic())).containsExactly("first", "second");
+    // The commit returns before the transaction's markers are written: readers see it soon after.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(committedValues(kafka, names.topic()))
+                    .containsExactly("first", "second"));
   }
 
   @Test

@@ -106,9 +106,9 @@ final class TopicReader {
   }
 
   /**
-   * The last stable offsets, once they have reached the log ends: a transaction's commit or abort
-   * returns before the coordinator has written its markers, and until then the stable offsets stay
-   * before the transaction's records.
+   * The last stable offsets, once they have reached the log ends read first (the markers then
+   * written come after those): a transaction's commit or abort returns before the coordinator has
+   * written its markers, and until then the stable offsets stay before the transaction's records.
    */
   private static Map<TopicPartition, Long> stableEnds(
       EmbeddedKafka kafka, KafkaConsumer<?, ?> readCommitted, List<TopicPartition> partitions) {
@@ -122,7 +122,11 @@ final class TopicReader {
                 + " (is a transaction still open?)")
         .atMost(Outputs.PATIENCE)
         .pollInterval(Duration.ofMillis(20))
-        .until(() -> readCommitted.endOffsets(partitions), logEnds::equals);
+        .until(
+            () -> readCommitted.endOffsets(partitions),
+            stable ->
+                logEnds.entrySet().stream()
+                    .allMatch(end -> stable.get(end.getKey()) >= end.getValue()));
   }
 
   /** How many records the topic holds now. */

@@ -130,6 +130,21 @@ public final class Contender {
     return config;
   }
 
+  /** Heap bytes all threads had allocated when the measured span began. */
+  private static long allocatedAtStart;
+
+  /** Begins a measured span: notes the allocation so far; returns the clock. */
+  private static long startMeasuring() {
+    allocatedAtStart = allocatedBytes();
+    return System.nanoTime();
+  }
+
+  /** Heap bytes allocated by all threads of this JVM so far (approximate). */
+  private static long allocatedBytes() {
+    return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean())
+        .getTotalThreadAllocatedBytes();
+  }
+
   private static Map<String, Object> throughput(long records, long nanos) {
     Map<String, Object> result = new LinkedHashMap<>();
     double seconds = nanos / 1e9;
@@ -137,6 +152,11 @@ public final class Contender {
     result.put("seconds", String.format("%.3f", seconds));
     result.put("recordsPerSec", Math.round(records / seconds));
     result.put("mbPerSec", String.format("%.1f", records * (double) VALUE_SIZE / seconds / 1e6));
+    if (allocatedAtStart != 0) {
+      result.put(
+          "allocBytesPerRecord",
+          String.format("%.0f", (allocatedBytes() - allocatedAtStart) / (double) records));
+    }
     return result;
   }
 
@@ -149,7 +169,7 @@ public final class Contender {
     AtomicLong failed = new AtomicLong();
     try (var producer =
         new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
-      long start = System.nanoTime();
+      long start = startMeasuring();
       for (int i = 0; i < n; i++) {
         byte[] key = keys > 0 ? key(i % keys) : null;
         producer.send(
@@ -210,7 +230,7 @@ public final class Contender {
                       // the output finished
                     }
                   });
-      long start = System.nanoTime();
+      long start = startMeasuring();
       for (int i = 0; i < n; i++) {
         producer.input().send(Message.of(topic, value));
       }
@@ -233,7 +253,7 @@ public final class Contender {
     try (var producer =
         new KafkaProducer<>(
             producerConfig(bootstrap), new ByteArraySerializer(), new ByteArraySerializer())) {
-      long start = System.nanoTime();
+      long start = startMeasuring();
       for (int i = 0; i < n; i++) {
         producer.send(new ProducerRecord<>(topic, value)).get();
       }
@@ -255,7 +275,7 @@ public final class Contender {
         new KafkaConsumer<>(
             consumerConfig(bootstrap), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = partitionsOf(consumer, topic);
-      long start = System.nanoTime();
+      long start = startMeasuring();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       long count = 0;
@@ -284,7 +304,7 @@ public final class Contender {
         ConsumerSettings.create(consumerConfig(bootstrap), Codecs.bytes(), Codecs.bytes())
             .withOutputPolicy(EventType.ERROR);
     try (Consumer<byte[], byte[], Received<byte[], byte[]>> consumer = Consumer.create(settings)) {
-      long start = System.nanoTime();
+      long start = startMeasuring();
       consumer.assign(Set.copyOf(partitions));
       consumer.seekToBeginning(Set.copyOf(partitions));
       long count = 0;

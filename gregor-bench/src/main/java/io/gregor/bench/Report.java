@@ -165,8 +165,8 @@ final class Report {
     md.append("### ").append(title).append("\n\n");
     md.append(
         "| contender | records/s median (min–max) | MB/s median | ratio to raw, same round: median"
-            + " (min–max) | target |\n");
-    md.append("|---|---|---|---|---|\n");
+            + " (min–max) | heap B allocated per record, median | target |\n");
+    md.append("|---|---|---|---|---|---|\n");
     grouped.forEach(
         (contender, list) -> {
           Stats rate = stats(list, row -> row.number("recordsPerSec"));
@@ -198,6 +198,12 @@ final class Report {
                           ? "–"
                           : String.format(
                               "%.2f (%.2f–%.2f)", ratio.median(), ratio.min(), ratio.max()))
+              .append(" | ")
+              .append(
+                  list.stream().allMatch(row -> row.values().containsKey("allocBytesPerRecord"))
+                      ? String.format(
+                          "%.0f", stats(list, row -> row.number("allocBytesPerRecord")).median())
+                      : "–")
               .append(" | ")
               .append(
                   target == null

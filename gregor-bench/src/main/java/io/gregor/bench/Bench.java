@@ -32,7 +32,7 @@ import org.apache.kafka.common.TopicPartition;
  * </pre>
  *
  * Options: {@code --rounds N}, {@code --out FILE}, {@code --only
- * produce,consume,latency,memory,process,startup,micro}, {@code --no-reactor}, {@code
+ * produce,consume,latency,memory,process,startup,scale,micro}, {@code --no-reactor}, {@code
  * --no-parallel-consumer}, {@code --no-micro}, {@code --process-records N} (the processing
  * workload's size: 200,000 records, 5,000 with {@code --quick}; it has a key per 20 records, at
  * most {@value #PROCESS_KEYS}), {@code --jfr DIR} (a Flight Recorder profile of each contender's
@@ -182,19 +182,27 @@ public final class Bench {
   }
 
   private Process startBroker() throws IOException {
+    return startBroker(1);
+  }
+
+  /** Starts the brokers in a JVM of their own; makes them the ones the measures use. */
+  private Process startBroker(int brokers) throws IOException {
+    List<String> command =
+        new ArrayList<>(
+            javaCommand(
+                List.of(brokers == 1 ? "-Xmx1g" : "-Xmx2g"),
+                System.getProperty("java.class.path"),
+                BrokerMain.class));
+    command.add("brokers=" + brokers);
     Process process =
-        new ProcessBuilder(
-                javaCommand(
-                    List.of("-Xmx1g"), System.getProperty("java.class.path"), BrokerMain.class))
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     BufferedReader out =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     bootstrap = out.readLine();
     if (bootstrap == null) {
       throw new IllegalStateException("the benchmark broker did not start");
     }
-    log.println("broker at " + bootstrap);
+    log.println((brokers == 1 ? "broker" : brokers + " brokers") + " at " + bootstrap);
     admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
     return process;
   }
@@ -217,6 +225,9 @@ public final class Bench {
     }
     if (options.includes("startup")) {
       startup();
+    }
+    if (options.includes("scale")) {
+      scale();
     }
     if (options.micro() && options.includes("micro")) {
       micro();
@@ -397,6 +408,61 @@ public final class Bench {
       }
     }
     deleteTopic(topic);
+  }
+
+  /**
+   * How cost grows, on a cluster of 3 brokers started for it: consuming a topic of 1, 12, 120 and
+   * 1,200 partitions (one consumer reading them all), and a topic of 120 partitions with 1, 2 and 4
+   * consumers in one group (threads of one JVM); the raw client and Gregor side by side. Topics
+   * have one replica each (partitions spread over the brokers), so the figures are the clients'.
+   */
+  private void scale() throws Exception {
+    String mainBootstrap = bootstrap;
+    Admin mainAdmin = admin;
+    Process cluster = startBroker(3);
+    try {
+      int records = options.quick() ? 20_000 : 300_000;
+      for (int partitions : List.of(1, 12, 120, 1200)) {
+        String measure = "scale-p" + partitions;
+        String topic = measure + "-data";
+        fill(topic, partitions, records);
+        for (int round = 1; round <= options.rounds(); round++) {
+          for (String contender : rotate(List.of("raw-consume", "gregor-consume"), round)) {
+            record(measure, contender, round, runContender(contender, topic, records));
+          }
+        }
+        deleteTopic(topic);
+      }
+      String topic = "scale-group-data";
+      fill(topic, 120, records);
+      for (int consumers : List.of(1, 2, 4)) {
+        String measure = "scale-c" + consumers;
+        for (int round = 1; round <= options.rounds(); round++) {
+          for (String contender : rotate(List.of("raw-group", "gregor-group"), round)) {
+            record(
+                measure,
+                contender,
+                round,
+                run(
+                    contender,
+                    List.of(
+                        "bootstrap=" + bootstrap,
+                        "topic=" + topic,
+                        "records=" + records,
+                        "consumers=" + consumers,
+                        "group=" + topic + "-" + measure + "-r" + round + "-" + contender),
+                    List.of("-Xms1g", "-Xmx1g")));
+          }
+        }
+      }
+      deleteTopic(topic);
+    } finally {
+      admin.close();
+      cluster.getOutputStream().close();
+      cluster.waitFor(60, TimeUnit.SECONDS);
+      bootstrap = mainBootstrap;
+      admin = mainAdmin;
+    }
   }
 
   private void micro() throws Exception {

@@ -88,6 +88,14 @@ public final class Contender {
                   topic,
                   Integer.parseInt(options.get("seconds")),
                   Long.parseLong(options.get("workMicros")));
+          case "raw-group", "gregor-group" ->
+              group(
+                  args[0].startsWith("gregor"),
+                  bootstrap,
+                  topic,
+                  records,
+                  Integer.parseInt(options.get("consumers")),
+                  options.get("group"));
           case "raw-startup" -> rawStartup(bootstrap, topic, options.get("group"));
           case "gregor-startup" -> gregorStartup(bootstrap, topic, options.get("group"));
           case "raw-process" -> rawProcess(bootstrap, topic, records, options.get("group"));
@@ -137,6 +145,12 @@ public final class Contender {
   private static long startMeasuring() {
     allocatedAtStart = allocatedBytes();
     return System.nanoTime();
+  }
+
+  /** The heap in use after a full collection, in MiB. */
+  private static long heapAfterGcMiB() {
+    ManagementFactory.getMemoryMXBean().gc();
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
   }
 
   /** Heap bytes allocated by all threads of this JVM so far (approximate). */
@@ -288,6 +302,7 @@ public final class Contender {
       }
       Map<String, Object> result = throughput(count, System.nanoTime() - start);
       result.put("bytes", bytes);
+      result.put("heapAfterGcMiB", heapAfterGcMiB()); // the consumer still open
       return result;
     }
   }
@@ -317,7 +332,96 @@ public final class Contender {
       }
       Map<String, Object> result = throughput(count, System.nanoTime() - start);
       result.put("bytes", bytes);
+      result.put("heapAfterGcMiB", heapAfterGcMiB()); // the consumer still open
       return result;
+    }
+  }
+
+  // ---------------------------------------------------------------- groups
+
+  /**
+   * {@code consumers} consumers in one group (threads of this JVM) read {@code n} records of the
+   * topic between them; the time runs from before they are made (group joins included) to the last
+   * record.
+   */
+  private static Map<String, Object> group(
+      boolean gregor, String bootstrap, String topic, int n, int consumers, String group)
+      throws InterruptedException {
+    AtomicLong count = new AtomicLong();
+    CountDownLatch done = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Map<String, Object> config = consumerConfig(bootstrap);
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    long start = startMeasuring();
+    List<Thread> threads = new java.util.ArrayList<>();
+    for (int i = 0; i < consumers; i++) {
+      threads.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    if (gregor) {
+                      gregorGroupMember(config, topic, n, count, done, stop);
+                    } else {
+                      rawGroupMember(config, topic, n, count, done, stop);
+                    }
+                  }));
+    }
+    boolean complete = done.await(120, java.util.concurrent.TimeUnit.SECONDS);
+    long nanos = System.nanoTime() - start;
+    stop.set(true);
+    for (Thread thread : threads) {
+      thread.join(30_000);
+    }
+    if (!complete) {
+      throw new IllegalStateException("only " + count.get() + " of " + n + " records in 120 s");
+    }
+    return throughput(count.get(), nanos);
+  }
+
+  private static void rawGroupMember(
+      Map<String, Object> config,
+      String topic,
+      int n,
+      AtomicLong count,
+      CountDownLatch done,
+      java.util.concurrent.atomic.AtomicBoolean stop) {
+    try (var consumer =
+        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      while (!stop.get()) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+          if (count.incrementAndGet() == n) {
+            done.countDown();
+          }
+        }
+      }
+    }
+  }
+
+  private static void gregorGroupMember(
+      Map<String, Object> config,
+      String topic,
+      int n,
+      AtomicLong count,
+      CountDownLatch done,
+      java.util.concurrent.atomic.AtomicBoolean stop) {
+    var settings =
+        ConsumerSettings.create(config, Codecs.bytes(), Codecs.bytes())
+            .withTopics(Topics.of(topic))
+            .withOutputPolicy(EventType.ERROR);
+    try (var consumer = Consumer.create(settings)) {
+      while (!stop.get()) {
+        Object event =
+            com.softwaremill.jox.Select.selectOrClosedWithin(
+                Duration.ofMillis(100), "timeout", consumer.output().receiveClause());
+        if (event instanceof Event.Data<?> && count.incrementAndGet() == n) {
+          done.countDown();
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

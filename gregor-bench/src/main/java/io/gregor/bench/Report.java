@@ -57,6 +57,7 @@ final class Report {
     memory();
     process();
     startup();
+    scale();
     micro();
     Path out = options.out().toAbsolutePath();
     Files.createDirectories(out.getParent());
@@ -428,6 +429,75 @@ final class Report {
                       ? ""
                       : "≤ raw + 100 ms: " + (difference.median() <= 100 ? "met" : "**missed**")));
         });
+    md.append('\n');
+  }
+
+  private void scale() {
+    if (rows.stream().noneMatch(row -> row.measure().startsWith("scale-"))) {
+      return;
+    }
+    md.append("### How cost grows (3 brokers)\n\n");
+    md.append(
+        "A cluster of 3 brokers started for this measure; topics of one replica each (partitions"
+            + " spread over the brokers), filled with the same records before the rounds; each"
+            + " contender in a fresh JVM (-Xmx1g), rounds alternating. One consumer reading every"
+            + " partition (assigned, from the start), then consumers in one group (threads of one"
+            + " JVM, group joins included in the time) on 120 partitions. Heap: in use after a full"
+            + " collection at the end, the consumer still open.\n\n");
+    md.append(
+        "| partitions | raw records/s | Gregor records/s | ratio, same round: median (min–max) |"
+            + " raw heap MiB | Gregor heap MiB |\n|---|---|---|---|---|---|\n");
+    for (int partitions : List.of(1, 12, 120, 1200)) {
+      scaleRow(
+          "scale-p" + partitions,
+          String.format("%,d", partitions),
+          "raw-consume",
+          "gregor-consume",
+          true);
+    }
+    md.append(
+        "\n| consumers in the group | raw records/s | Gregor records/s | ratio, same round:"
+            + " median (min–max) |\n|---|---|---|---|\n");
+    for (int consumers : List.of(1, 2, 4)) {
+      scaleRow(
+          "scale-c" + consumers, String.valueOf(consumers), "raw-group", "gregor-group", false);
+    }
+    md.append(
+        "\nTarget: throughput falling no faster than the raw client's as partitions and"
+            + " consumers grow, memory per partition bounded by the settings.\n\n");
+  }
+
+  private void scaleRow(String measure, String label, String raw, String gregor, boolean heap) {
+    Map<String, List<Bench.Row>> grouped = byContender(measure);
+    List<Bench.Row> base = grouped.getOrDefault(raw, List.of());
+    List<Bench.Row> ours = grouped.getOrDefault(gregor, List.of());
+    if (base.isEmpty() || ours.isEmpty()) {
+      return;
+    }
+    List<Double> ratios = new ArrayList<>();
+    for (Bench.Row row : ours) {
+      base.stream()
+          .filter(b -> b.round() == row.round())
+          .findFirst()
+          .ifPresent(b -> ratios.add(row.number("recordsPerSec") / b.number("recordsPerSec")));
+    }
+    Stats ratio = Stats.of(ratios);
+    md.append(
+        String.format(
+            "| %s | %,.0f | %,.0f | %.2f (%.2f–%.2f) |",
+            label,
+            stats(base, row -> row.number("recordsPerSec")).median(),
+            stats(ours, row -> row.number("recordsPerSec")).median(),
+            ratio.median(),
+            ratio.min(),
+            ratio.max()));
+    if (heap) {
+      md.append(
+          String.format(
+              " %.0f | %.0f |",
+              stats(base, row -> row.number("heapAfterGcMiB")).median(),
+              stats(ours, row -> row.number("heapAfterGcMiB")).median()));
+    }
     md.append('\n');
   }
 

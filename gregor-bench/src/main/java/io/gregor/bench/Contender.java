@@ -362,7 +362,7 @@ public final class Contender {
               .start(
                   () -> {
                     if (gregor) {
-                      gregorGroupMember(config, topic, n, count, done, stop);
+                      gregorGroupMember(config, topic, n, count, done);
                     } else {
                       rawGroupMember(config, topic, n, count, done, stop);
                     }
@@ -371,6 +371,7 @@ public final class Contender {
     boolean complete = done.await(120, java.util.concurrent.TimeUnit.SECONDS);
     long nanos = System.nanoTime() - start;
     stop.set(true);
+    done.countDown(); // ends every member, also when not every record came
     for (Thread thread : threads) {
       thread.join(30_000);
     }
@@ -401,27 +402,34 @@ public final class Contender {
   }
 
   private static void gregorGroupMember(
-      Map<String, Object> config,
-      String topic,
-      int n,
-      AtomicLong count,
-      CountDownLatch done,
-      java.util.concurrent.atomic.AtomicBoolean stop) {
+      Map<String, Object> config, String topic, int n, AtomicLong count, CountDownLatch done) {
     var settings =
         ConsumerSettings.create(config, Codecs.bytes(), Codecs.bytes())
             .withTopics(Topics.of(topic))
             .withOutputPolicy(EventType.ERROR);
-    try (var consumer = Consumer.create(settings)) {
-      while (!stop.get()) {
-        Object event =
-            com.softwaremill.jox.Select.selectOrClosedWithin(
-                Duration.ofMillis(100), "timeout", consumer.output().receiveClause());
+    var consumer = Consumer.create(settings);
+    // Closed from here once every record is read: the reader below then sees the output end.
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                done.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              consumer.close();
+            });
+    try {
+      while (consumer.output().receiveOrClosed() instanceof Event<?> event
+          && !(event instanceof Event.Eof<?>)) {
         if (event instanceof Event.Data<?> && count.incrementAndGet() == n) {
           done.countDown();
         }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
+      consumer.close();
     }
   }
 

@@ -1,5 +1,6 @@
 package io.gregor;
 
+import com.softwaremill.jox.Channel;
 import com.softwaremill.jox.ChannelClosed;
 import com.softwaremill.jox.Select;
 import java.time.Duration;
@@ -193,8 +194,9 @@ public final class ExactlyOnce<K, V, KO, VO> {
         Object next =
             batch == null
                 ? consumer.output().receiveOrClosed()
-                : Select.selectOrClosedWithin(
-                    batch.timeLeft(), TIME_UP, consumer.output().receiveClause());
+                // One timer per batch: a timed select per record would start a thread each time.
+                : Select.selectOrClosed(
+                    consumer.output().receiveClause(), batch.timeUp.receiveClause());
         switch (next) {
           case Event.Data<?>(Received<?, ?> record) -> take(cast(record));
           case Event.Rebalance<?>(var kind, var partitions) when kind != RebalanceKind.ASSIGNED ->
@@ -278,6 +280,7 @@ public final class ExactlyOnce<K, V, KO, VO> {
       ConsumerGroupMetadata metadata = consumer.groupMetadata();
       producer.beginTransaction();
       batch = new Batch(metadata.generationId(), System.nanoTime() + batchInterval.toNanos());
+      batch.startTimer();
     }
   }
 
@@ -316,6 +319,7 @@ public final class ExactlyOnce<K, V, KO, VO> {
       return;
     }
     offsets.forEach((p, offset) -> committed.put(p, offset.offset()));
+    batch.ended();
     batch = null;
     synchronized (this) {
       committedBatches++;
@@ -331,6 +335,7 @@ public final class ExactlyOnce<K, V, KO, VO> {
       return;
     }
     Batch aborted = batch;
+    aborted.ended();
     batch = null;
     log.debug("aborting a batch: {}", why);
     errors.accept(
@@ -383,8 +388,35 @@ public final class ExactlyOnce<K, V, KO, VO> {
       records++;
     }
 
-    Duration timeLeft() {
-      return Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+    /** Gets {@link #TIME_UP} at the deadline. */
+    final Channel<Object> timeUp = Channel.newBufferedChannel(1);
+
+    private Thread timer;
+
+    /** Starts the timer that says when the batch's time is up. */
+    void startTimer() {
+      timer =
+          Thread.ofVirtual()
+              .name("exactly-once-batch-timer")
+              .start(
+                  () -> {
+                    try {
+                      long left = deadline - System.nanoTime();
+                      if (left > 0) {
+                        Thread.sleep(Duration.ofNanos(left));
+                      }
+                      timeUp.sendOrClosed(TIME_UP);
+                    } catch (InterruptedException e) {
+                      // the batch ended first
+                    }
+                  });
+    }
+
+    /** The batch was committed or aborted: its timer is not needed any more. */
+    void ended() {
+      if (timer != null) {
+        timer.interrupt();
+      }
     }
   }
 }

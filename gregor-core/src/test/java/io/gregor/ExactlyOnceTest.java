@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.gregor.embedded.EmbeddedKafka;
 import io.gregor.embedded.KafkaExtension;
 import io.gregor.embedded.TestNames;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -123,6 +124,39 @@ class ExactlyOnceTest {
 
       // then: v5 and v6 (sent in the aborted batch) and v7 appear once
       assertThat(TopicReader.committedValues(kafka, names.topic("out"))).isEqualTo(inputs);
+    }
+  }
+
+  @Test
+  void run_aBatchSmallerThanItsSize_isCommittedWhenItsIntervalIsUp(
+      EmbeddedKafka kafka, TestNames names) throws Exception {
+    // given: 7 inputs, batches of up to 1,000 records or 200 ms
+    kafka.createTopic(names.topic("in"), 1);
+    kafka.createTopic(names.topic("out"), 1);
+    var inputs = produceInputs(kafka, names.topic("in"), 7);
+    try (var consumer = Consumer.create(consumerSettings(kafka, names));
+        var producer = Producer.create(producerSettings(kafka, names))) {
+      var helper =
+          ExactlyOnce.of(
+                  consumer,
+                  producer,
+                  (Received<String, String> record) ->
+                      List.of(Message.of(names.topic("out"), record.value())))
+              .withBatchSize(1_000)
+              .withBatchInterval(Duration.ofMillis(200));
+
+      // when: it runs, and no more inputs come
+      var run = CompletableFuture.runAsync(() -> runQuietly(helper));
+
+      // then: the batch is committed by time, while the helper still runs
+      await()
+          .atMost(Outputs.PATIENCE)
+          .until(() -> TopicReader.committedValuesSoFar(kafka, names.topic("out")).size() >= 7);
+      assertThat(run).isNotDone();
+      assertThat(helper.committedBatches()).isEqualTo(1);
+      assertThat(TopicReader.committedValues(kafka, names.topic("out"))).isEqualTo(inputs);
+      consumer.call(new Operation.Close());
+      run.get();
     }
   }
 

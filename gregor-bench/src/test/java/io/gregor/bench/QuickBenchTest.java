@@ -52,6 +52,9 @@ class QuickBenchTest {
         .contains("raw-consume", "gregor-consume", "reactor-consume")
         .contains("raw-latency", "gregor-latency")
         .contains("peak heap after full GC")
-        .contains("raw-process", "gregor-process", "pc-process");
+        .contains("raw-process", "gregor-process", "pc-process")
+        .contains("Where the time goes") // latency by stage
+        .contains("raw-startup", "gregor-startup")
+        .contains("How cost grows (3 brokers)", "| 1,200 |", "| 4 |");
   }
 }

@@ -19,6 +19,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -26,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -349,13 +352,12 @@ public final class Contender {
       throws InterruptedException {
     AtomicLong count = new AtomicLong();
     CountDownLatch done = new CountDownLatch(1);
-    java.util.concurrent.atomic.AtomicBoolean stop =
-        new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean stop = new AtomicBoolean();
     Map<String, Object> config = consumerConfig(bootstrap);
     config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     long start = startMeasuring();
-    List<Thread> threads = new java.util.ArrayList<>();
+    List<Thread> threads = new ArrayList<>();
     for (int i = 0; i < consumers; i++) {
       threads.add(
           Thread.ofPlatform()
@@ -368,7 +370,7 @@ public final class Contender {
                     }
                   }));
     }
-    boolean complete = done.await(120, java.util.concurrent.TimeUnit.SECONDS);
+    boolean complete = done.await(120, TimeUnit.SECONDS);
     long nanos = System.nanoTime() - start;
     stop.set(true);
     done.countDown(); // ends every member, also when not every record came
@@ -387,7 +389,7 @@ public final class Contender {
       int n,
       AtomicLong count,
       CountDownLatch done,
-      java.util.concurrent.atomic.AtomicBoolean stop) {
+      AtomicBoolean stop) {
     try (var consumer =
         new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(topic));

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -114,8 +115,7 @@ final class Acknowledger {
   private volatile long wakeAt = Long.MAX_VALUE;
 
   /** Whether something in the inbox wants the loop now (set before it is woken). */
-  private final java.util.concurrent.atomic.AtomicBoolean urgent =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean urgent = new AtomicBoolean();
 
   /** Whether a revocation waits for acknowledgements. Loop's thread. */
   private boolean revocationWaits;
@@ -292,8 +292,9 @@ final class Acknowledger {
   }
 
   /**
-   * A record at or below the partition's last waiting offset (no known path delivers one): it
-   * replaces a record waiting at its offset, and goes in offset order.
+   * A record at or below the partition's last waiting offset (a seek back redelivers records that
+   * still wait; each then costs a scan of its partition's entries): it replaces a record waiting at
+   * its offset, and goes in offset order.
    */
   private void insertOutOfOrder(Entry entry) {
     TopicPartition topicPartition = entry.record.topicPartition();
@@ -378,11 +379,16 @@ final class Acknowledger {
       }
     }
     unapplied.addAndGet(-acknowledgements);
+    releaseIfLow();
+    updateWakeAt();
+    return changed;
+  }
+
+  /** Fetching resumes once the records and bytes waiting are down to the low-water mark. */
+  private void releaseIfLow() {
     if (holding && count <= lowCount && bytes <= lowBytes) {
       holding = false;
     }
-    updateWakeAt();
-    return changed;
   }
 
   /** About how many acknowledgements bring the records and bytes waiting to the low-water mark. */
@@ -583,9 +589,7 @@ final class Acknowledger {
         }
       }
     }
-    if (holding && count <= lowCount && bytes <= lowBytes) {
-      holding = false;
-    }
+    releaseIfLow();
     updateWakeAt();
     redeliveries.removeIf(entry -> partitions.contains(entry.record.topicPartition()));
   }

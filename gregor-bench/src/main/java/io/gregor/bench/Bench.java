@@ -570,6 +570,10 @@ public final class Bench {
     List<String> flags = new ArrayList<>(jvm);
     if (options.jfr() != null) { // a recording per contender and round, for `jfr print`
       Files.createDirectories(options.jfr());
+      // Without it, samples between safepoints go to the nearest safepoint's frame: a profile
+      // once blamed ArrayList.grow for what was the inlined record conversion around it.
+      flags.add("-XX:+UnlockDiagnosticVMOptions");
+      flags.add("-XX:+DebugNonSafepoints");
       flags.add(
           "-XX:StartFlightRecording=settings="
               + options.jfrSettings()

@@ -1,9 +1,8 @@
 package io.gregor.internal;
 
-import com.softwaremill.jox.Channel;
-import com.softwaremill.jox.ChannelClosed;
 import io.gregor.Event;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,42 +25,41 @@ import org.slf4j.LoggerFactory;
 final class Deliverer<T> {
   private static final Logger log = LoggerFactory.getLogger(Deliverer.class);
 
-  private final Channel<Event<T>> output;
-  private final ReceiptCountingSource<Event<T>> receipts;
+  private final ChunkedOutput<Event<T>> output;
   private final long capacity;
   private final UnreadErrors unreadErrors;
   private final ArrayDeque<Event<T>> waiting = new ArrayDeque<>();
+
+  /** A reusable list for what goes from {@link #waiting} to the output at once. */
+  private final ArrayList<Event<T>> moving = new ArrayList<>();
+
   private long sent;
   private boolean abandoned;
   private boolean finished;
 
-  Deliverer(
-      Channel<Event<T>> output,
-      ReceiptCountingSource<Event<T>> receipts,
-      int capacity,
-      UnreadErrors unreadErrors) {
+  Deliverer(ChunkedOutput<Event<T>> output, int capacity, UnreadErrors unreadErrors) {
     this.output = output;
-    this.receipts = receipts;
     this.capacity = capacity;
     this.unreadErrors = unreadErrors;
   }
 
-  /** Sends the batch's events the channel has room for, and keeps the rest in order. */
+  /** Hands the output the batch's events it has room for, at once, and keeps the rest in order. */
   void deliver(List<Event<T>> batch) {
-    if (abandoned || finished) {
+    if (abandoned || finished || batch.isEmpty()) {
       return;
     }
     for (Event<T> event : batch) {
       unreadErrors.queued(event);
     }
+    if (checkAbandoned()) {
+      return;
+    }
     if (waiting.isEmpty()) {
-      int i = 0;
-      long room = room();
-      while (i < batch.size() && room > 0 && !abandoned) {
-        send(batch.get(i++));
-        room--;
+      int fits = (int) Math.min(batch.size(), room());
+      if (fits > 0) {
+        hand(batch, fits);
       }
-      for (; i < batch.size() && !abandoned; i++) {
+      for (int i = fits; i < batch.size(); i++) {
         waiting.add(batch.get(i));
       }
     } else {
@@ -70,35 +68,35 @@ final class Deliverer<T> {
     }
   }
 
-  /** Events made but not yet in the output channel (after sending what now fits). */
+  /** Events made but not yet in the output (after handing over what now fits). */
   long queued() {
     pump();
     return waiting.size();
   }
 
-  /** Events made but not yet in the output channel (without trying to send any). */
+  /** Events made but not yet in the output (without trying to hand any over). */
   int waiting() {
     return waiting.size();
   }
 
-  /** Whether the reader finished the output channel itself: nothing more reaches it. */
+  /** Whether the reader finished the output itself: nothing more reaches it. */
   boolean abandoned() {
-    return abandoned;
+    return checkAbandoned();
   }
 
   /**
-   * Asks for the loop to be woken (by the reader's thread) once the channel is at most half full,
-   * so that waiting events (or, when {@code recordsWaiting}, records) go on promptly.
+   * Asks for the loop to be woken (by the reader's thread) once the output is at most half full, so
+   * that waiting events (or, when {@code recordsWaiting}, records) go on promptly.
    */
   void notifyWhenLow(boolean recordsWaiting) {
     if (!waiting.isEmpty() || recordsWaiting) {
-      receipts.wakeWhenReceived(Math.max(1, sent - capacity / 2));
+      output.wakeWhenReceived(Math.max(1, sent - capacity / 2));
     }
   }
 
   /**
-   * Sends what is left and finishes the output after EOF (which the loop has delivered last); waits
-   * for no reader: when events still wait for room, a virtual thread sends them.
+   * Hands over what is left and finishes the output after EOF (which the loop has delivered last);
+   * waits for no reader: when events still wait for room, a virtual thread hands them over.
    */
   void finish(String name) {
     finished = true;
@@ -111,11 +109,11 @@ final class Deliverer<T> {
         .start(
             () -> {
               try {
-                for (Event<T> event = waiting.poll(); event != null; event = waiting.poll()) {
-                  if (!(output.sendOrClosed(event) instanceof ChannelClosed)
-                      && event instanceof Event.Eof<?>) {
-                    output.done();
+                while (!waiting.isEmpty() && !checkAbandoned()) {
+                  if (room() == 0) {
+                    output.awaitRoom(1_000_000_000L);
                   }
+                  pump();
                 }
               } catch (InterruptedException e) {
                 output.doneOrClosed();
@@ -124,41 +122,37 @@ final class Deliverer<T> {
   }
 
   private long room() {
-    return capacity - (sent - receipts.received());
+    return capacity - (sent - output.received());
   }
 
-  private void pump() {
-    long room = room();
-    while (room > 0 && !waiting.isEmpty() && !abandoned) {
-      send(waiting.poll());
-      room--;
-    }
-  }
-
-  /** Sends one event into a channel known to have room (so this never waits). */
-  private void send(Event<T> event) {
-    Object result;
-    boolean interrupted = Thread.interrupted(); // a pending interrupt must not lose the event
-    while (true) {
-      try {
-        result = output.sendOrClosed(event);
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true; // there is room, so trying again does not wait
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt(); // for the loop to see
-    }
-    if (result instanceof ChannelClosed) {
+  private boolean checkAbandoned() {
+    if (!abandoned && output.abandoned()) {
       log.debug("the output was finished by its reader; later events are dropped");
       abandoned = true;
       waiting.clear();
+    }
+    return abandoned;
+  }
+
+  private void pump() {
+    if (waiting.isEmpty() || checkAbandoned()) {
       return;
     }
-    sent++;
-    if (event instanceof Event.Eof<?>) {
-      output.done();
+    long room = room();
+    while (room > 0 && !waiting.isEmpty()) {
+      moving.add(waiting.poll());
+      room--;
     }
+    if (!moving.isEmpty()) {
+      hand(moving, moving.size());
+      moving.clear();
+    }
+  }
+
+  /** Hands the first {@code count} events of {@code events} to the output, which has room. */
+  private void hand(List<Event<T>> events, int count) {
+    boolean last = events.get(count - 1) instanceof Event.Eof<?>;
+    output.append(events, 0, count, last);
+    sent += count;
   }
 }

@@ -75,7 +75,7 @@ public final class PollLoop<K, V, T> {
 
   private final ConsumerSettings<K, V, T> settings;
   private final LoopCore core;
-  private final ReceiptCountingSource<Event<T>> output;
+  private final ChunkedOutput<Event<T>> output;
 
   /** Operations from the control channel, in order; bounded, so the control channel fills up. */
   private final LinkedBlockingDeque<Object> operations = new LinkedBlockingDeque<>(INTAKE_CAPACITY);
@@ -149,10 +149,8 @@ public final class PollLoop<K, V, T> {
         Integer.parseInt(setting(kafka, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500"));
     this.hasGroup = kafka.get(ConsumerConfig.GROUP_ID_CONFIG) != null;
     long limit = Math.max(settings.outputBufferSize(), maxPollRecords);
-    Channel<Event<T>> outputChannel = Channel.newBufferedChannel(settings.outputBufferSize());
-    this.output = new ReceiptCountingSource<>(outputChannel, this::roomMade, unreadErrors);
-    this.deliverer =
-        new Deliverer<>(outputChannel, output, settings.outputBufferSize(), unreadErrors);
+    this.output = new ChunkedOutput<>(settings.outputBufferSize(), this::roomMade, unreadErrors);
+    this.deliverer = new Deliverer<>(output, settings.outputBufferSize(), unreadErrors);
     this.tracker = new CommitTracker(!PerRecord.holdsNothing(settings.transducer()));
     if (!PerRecord.holdsNothing(settings.transducer()) && autoCommit && hasGroup) {
       log.info(

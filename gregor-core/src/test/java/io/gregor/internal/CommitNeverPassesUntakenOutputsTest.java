@@ -2,7 +2,6 @@ package io.gregor.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.softwaremill.jox.Channel;
 import io.gregor.Codecs;
 import io.gregor.ConsumerSettings;
 import io.gregor.Event;
@@ -224,11 +223,10 @@ class CommitNeverPassesUntakenOutputsTest {
             .withOutputBufferSize(capacity)
             .withTransducer(kind.gatherer().andThen(recorder))
             .validate();
-    Channel<Event<List<Source>>> channel = Channel.newBufferedChannel(capacity);
     UnreadErrors unreadErrors = new UnreadErrors();
-    ReceiptCountingSource<Event<List<Source>>> output =
-        new ReceiptCountingSource<>(channel, () -> {}, unreadErrors);
-    Deliverer<List<Source>> deliverer = new Deliverer<>(channel, output, capacity, unreadErrors);
+    ChunkedOutput<Event<List<Source>>> output =
+        new ChunkedOutput<>(capacity, () -> {}, unreadErrors);
+    Deliverer<List<Source>> deliverer = new Deliverer<>(output, capacity, unreadErrors);
     CommitTracker tracker = new CommitTracker(!PerRecord.holdsNothing(settings.transducer()));
     long limit = 1 + random.nextInt(20);
     RecordPipeline<String, String, List<Source>> pipeline =
@@ -285,7 +283,7 @@ class CommitNeverPassesUntakenOutputsTest {
 
   private static void read(
       int count,
-      ReceiptCountingSource<Event<List<Source>>> output,
+      ChunkedOutput<Event<List<Source>>> output,
       Deliverer<List<Source>> deliverer,
       RecordPipeline<?, ?, ?> pipeline,
       List<List<Source>> taken) {

@@ -1,0 +1,309 @@
+package io.gregor.internal;
+
+import com.softwaremill.jox.Channel;
+import com.softwaremill.jox.ChannelClosed;
+import com.softwaremill.jox.ChannelDone;
+import com.softwaremill.jox.SelectClause;
+import com.softwaremill.jox.Source;
+import io.gregor.Event;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+/**
+ * The consumer's output as readers see it: one event at a time, in order, through {@code receive},
+ * {@code receiveOrClosed} or a select clause (with the reader's own channels), while the poll loop
+ * hands events over a whole batch at a time ({@link #append}): one lock, and at most one wake of a
+ * waiting reader, per batch instead of per event.
+ *
+ * <p>Events wait in a ring sized for the output's capacity; the loop never appends more than there
+ * is room for ({@code capacity - (appended - received)}). A reader takes the first event while
+ * another one stays behind it; the last one (and every event taken through a select) goes through a
+ * token in a one-slot jox channel that is there exactly while events wait. That channel is what
+ * readers block on and what select clauses are made of, so the output takes part in jox {@code
+ * select}, and a reader woken by the token always finds an event. Events are taken strictly in
+ * order, one reader at a time, so the count of events taken ({@link #received()}) means that all
+ * events up to it were taken: commits rely on it.
+ *
+ * <p>The end of the stream: after the reader takes EOF (the last event), the token channel is done,
+ * and readers then see the channel closed, as with a plain channel.
+ */
+final class ChunkedOutput<E> implements Source<E> {
+  private static final Object TOKEN = new Object();
+
+  /** Holds the token while events wait; readers block on it and select on it. */
+  private final Channel<Object> ready = Channel.newBufferedChannel(1);
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition roomMade = lock.newCondition();
+
+  // Guarded by the lock.
+  private final Object[] ring;
+  private int head;
+  private int size;
+
+  /** Whether the token is in {@link #ready} or held by a reader about to take an event. */
+  private boolean tokenOut;
+
+  private int roomWaiters;
+
+  /** Events taken by readers; written under the lock. */
+  private final AtomicLong received = new AtomicLong();
+
+  /** When {@link #received} reaches this (0: never), {@link #onWake} runs once. */
+  private final AtomicLong wakeAt = new AtomicLong();
+
+  private final Runnable onWake;
+  private final UnreadErrors unreadErrors;
+
+  /** The reader finished the output itself: it wants no more events. */
+  private volatile boolean abandoned;
+
+  /** The loop appended the last event (EOF). */
+  private volatile boolean finished;
+
+  ChunkedOutput(int capacity, Runnable onWake, UnreadErrors unreadErrors) {
+    this.ring = new Object[capacity];
+    this.onWake = onWake;
+    this.unreadErrors = unreadErrors;
+  }
+
+  // ------------------------------------------------------------------- the loop's side
+
+  /**
+   * Appends {@code events[from, to)}, for which there is room; {@code last} when the final one is
+   * the last event of the stream.
+   */
+  void append(List<? extends E> events, int from, int to, boolean last) {
+    boolean sendToken = false;
+    lock.lock();
+    try {
+      int tail = (head + size) % ring.length;
+      for (int i = from; i < to; i++) {
+        ring[tail] = events.get(i);
+        tail = tail + 1 == ring.length ? 0 : tail + 1;
+      }
+      size += to - from;
+      if (last) {
+        finished = true;
+      }
+      if (size > 0 && !tokenOut) {
+        tokenOut = true;
+        sendToken = true;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (sendToken) {
+      putToken();
+    }
+  }
+
+  /** Events the loop appended that no reader has taken yet. */
+  int waiting() {
+    lock.lock();
+    try {
+      return size;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Waits until a reader has taken an event, or the reader finished the output, at most {@code
+   * nanos}; for a closing loop's last events, which go on without the loop.
+   */
+  void awaitRoom(long nanos) throws InterruptedException {
+    lock.lock();
+    try {
+      if (size == ring.length && !abandoned) {
+        roomWaiters++;
+        try {
+          roomMade.await(nanos, TimeUnit.NANOSECONDS);
+        } finally {
+          roomWaiters--;
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether the reader finished the output itself: nothing more reaches it. */
+  boolean abandoned() {
+    return abandoned;
+  }
+
+  /**
+   * Runs the wake-up action once readers have taken {@code count} events in all (at once, on this
+   * thread, if they already have); replaces an earlier request.
+   */
+  void wakeWhenReceived(long count) {
+    wakeAt.set(count);
+    if (received.get() >= count && wakeAt.compareAndSet(count, 0)) {
+      onWake.run();
+    }
+  }
+
+  /** How many events readers have taken so far. */
+  long received() {
+    return received.get();
+  }
+
+  // ------------------------------------------------------------------- the readers' side
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public E receive() throws InterruptedException {
+    Object result = receiveOrClosed();
+    if (result instanceof ChannelClosed closed) {
+      throw closed.toException();
+    }
+    return (E) result;
+  }
+
+  @Override
+  public Object receiveOrClosed() throws InterruptedException {
+    Object event = takeWhileMoreWait();
+    if (event != null) {
+      return taken(event);
+    }
+    Object token = ready.receiveOrClosed();
+    return token instanceof ChannelClosed ? token : takeWithToken();
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public SelectClause<E> receiveClause() {
+    return ready.receiveClause(token -> (E) takeWithToken());
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <U> SelectClause<U> receiveClause(Function<E, U> callback) {
+    return ready.receiveClause(token -> callback.apply((E) takeWithToken()));
+  }
+
+  /** The first event, if another one waits behind it (so the token stays valid); else null. */
+  private Object takeWhileMoreWait() {
+    lock.lock();
+    try {
+      return size >= 2 ? takeFirst() : null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** With the token taken from {@link #ready}: the first event (there is one). */
+  private Object takeWithToken() {
+    Object event;
+    boolean giveBack;
+    lock.lock();
+    try {
+      event = takeFirst();
+      giveBack = size > 0;
+      tokenOut = giveBack;
+    } finally {
+      lock.unlock();
+    }
+    if (giveBack) {
+      putToken();
+    } else if (event instanceof Event.Eof<?>) {
+      ready.doneOrClosed(); // the last event: readers now see the output closed
+    }
+    return taken(event);
+  }
+
+  private Object takeFirst() {
+    Object event = ring[head];
+    ring[head] = null;
+    head = head + 1 == ring.length ? 0 : head + 1;
+    size--;
+    received.setRelease(received.getPlain() + 1); // only under the lock
+    if (roomWaiters > 0) {
+      roomMade.signal();
+    }
+    return event;
+  }
+
+  private Object taken(Object event) {
+    unreadErrors.taken(event);
+    long wake = wakeAt.get();
+    if (wake != 0 && received.get() >= wake && wakeAt.compareAndSet(wake, 0)) {
+      onWake.run();
+    }
+    return event;
+  }
+
+  /** Puts the token in its channel, which has room for it: this never waits. */
+  private void putToken() {
+    boolean interrupted = Thread.interrupted(); // a pending interrupt must not lose the token
+    while (true) {
+      try {
+        ready.sendOrClosed(TOKEN); // closed only when the reader finished the output
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true; // there is room, so trying again does not wait
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // A reader finishing the output wants no more events: those dropped then are not unread errors.
+
+  @Override
+  public void done() {
+    finishedByReader();
+    ready.done();
+  }
+
+  @Override
+  public Object doneOrClosed() {
+    finishedByReader();
+    return ready.doneOrClosed();
+  }
+
+  @Override
+  public void error(Throwable reason) {
+    finishedByReader();
+    ready.error(reason);
+  }
+
+  @Override
+  public Object errorOrClosed(Throwable reason) {
+    finishedByReader();
+    return ready.errorOrClosed(reason);
+  }
+
+  private void finishedByReader() {
+    unreadErrors.readerFinished();
+    abandoned = true;
+    lock.lock();
+    try {
+      roomMade.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public ChannelClosed closedForSend() {
+    ChannelClosed closed = ready.closedForSend();
+    return closed == null && finished ? new ChannelDone(ready) : closed;
+  }
+
+  @Override
+  public ChannelClosed closedForReceive() {
+    return ready.closedForReceive();
+  }
+
+  @Override
+  public String toString() {
+    return "gregor output (" + received() + " taken, " + (finished ? "finished" : "open") + ")";
+  }
+}

@@ -1,0 +1,250 @@
+package io.gregor.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.softwaremill.jox.Channel;
+import com.softwaremill.jox.ChannelDone;
+import com.softwaremill.jox.Select;
+import io.gregor.Event;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The consumer's output: the poll loop appends events a batch at a time; readers take them one at a
+ * time, in order, by receive or select, and the count of events taken always means every event up
+ * to it was taken.
+ */
+@Timeout(30)
+class ChunkedOutputTest {
+
+  private static List<Event<Integer>> data(int from, int to) {
+    return IntStream.range(from, to).<Event<Integer>>mapToObj(Event.Data::new).toList();
+  }
+
+  private static ChunkedOutput<Event<Integer>> output(int capacity) {
+    return new ChunkedOutput<>(capacity, () -> {}, new UnreadErrors());
+  }
+
+  @Test
+  void receive_takesAppendedBatchesOneEventAtATime_inOrder() throws InterruptedException {
+    // given
+    var output = output(10);
+    output.append(data(0, 3), 0, 3, false);
+    output.append(data(3, 5), 0, 2, false);
+
+    // when
+    List<Event<Integer>> taken = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      taken.add(output.receive());
+    }
+
+    // then
+    assertThat(taken).isEqualTo(data(0, 5));
+    assertThat(output.received()).isEqualTo(5);
+    assertThat(output.waiting()).isZero();
+  }
+
+  @Test
+  void receiveClause_inASelectWithTheReadersOwnChannel_takesWhicheverIsReady()
+      throws InterruptedException {
+    // given
+    var output = output(10);
+    Channel<Event<Integer>> own = Channel.newBufferedChannel(1);
+    output.append(data(0, 2), 0, 2, false);
+
+    // when: the output has events; then it has none and the reader's own channel has one
+    Event<Integer> first = Select.select(output.receiveClause(), own.receiveClause());
+    Event<Integer> second = Select.select(output.receiveClause(), own.receiveClause());
+    own.send(new Event.Data<>(99));
+    Event<Integer> third = Select.select(output.receiveClause(), own.receiveClause());
+
+    // then
+    assertThat(List.of(first, second, third))
+        .containsExactly(new Event.Data<>(0), new Event.Data<>(1), new Event.Data<>(99));
+    assertThat(output.received()).isEqualTo(2);
+  }
+
+  @Test
+  void receive_onAnEmptyOutput_waitsForTheNextBatch() throws InterruptedException {
+    // given
+    var output = output(10);
+    var result = new java.util.concurrent.atomic.AtomicReference<Event<Integer>>();
+    var done = new CountDownLatch(1);
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                result.set(output.receive());
+                done.countDown();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+
+    // when
+    output.append(data(7, 8), 0, 1, false);
+
+    // then
+    assertThat(done.await(10, TimeUnit.SECONDS)).as("the reader was woken").isTrue();
+    assertThat(result.get()).isEqualTo(new Event.Data<>(7));
+  }
+
+  @Test
+  void readersAtOnce_byReceiveAndBySelect_takeEveryEventOnce_eachInOrder()
+      throws InterruptedException {
+    // given: a small output, so that the loop waits for room and readers for events
+    int events = 20_000;
+    var output = output(8);
+    List<List<Integer>> takenByReader = new ArrayList<>();
+    AtomicInteger takenInAll = new AtomicInteger();
+    List<Thread> readers = new ArrayList<>();
+    for (int r = 0; r < 4; r++) {
+      List<Integer> mine = Collections.synchronizedList(new ArrayList<>());
+      takenByReader.add(mine);
+      boolean bySelect = r % 2 == 0;
+      readers.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      while (true) {
+                        Object next =
+                            bySelect
+                                ? Select.selectOrClosed(output.receiveClause())
+                                : output.receiveOrClosed();
+                        if (!(next instanceof Event.Data<?>(Object value))) {
+                          return; // closed, after EOF
+                        }
+                        mine.add((Integer) value);
+                        takenInAll.incrementAndGet();
+                      }
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  }));
+    }
+
+    // when: the loop appends batches of 1 to 5 as room allows, then EOF
+    int next = 0;
+    long appended = 0;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (next < events) {
+      assertThat(System.nanoTime()).as("readers keep taking events").isLessThan(deadline);
+      long room = 8 - (appended - output.received());
+      if (room == 0) {
+        output.awaitRoom(TimeUnit.MILLISECONDS.toNanos(10));
+        continue;
+      }
+      int count = (int) Math.min(Math.min(room, 1 + next % 5), events - next);
+      output.append(data(next, next + count), 0, count, false);
+      next += count;
+      appended += count;
+    }
+    while (8 - (appended - output.received()) == 0) {
+      assertThat(System.nanoTime()).as("readers keep taking events").isLessThan(deadline);
+      output.awaitRoom(TimeUnit.MILLISECONDS.toNanos(10));
+    }
+    output.append(List.of(new Event.Eof<>()), 0, 1, true);
+
+    // then: every event taken once; each reader saw its events in order; EOF ends them all
+    for (Thread reader : readers) {
+      assertThat(reader.join(Duration.ofSeconds(20))).as("a reader saw the end").isTrue();
+    }
+    List<Integer> all = new ArrayList<>();
+    for (List<Integer> mine : takenByReader) {
+      assertThat(mine).isSorted();
+      all.addAll(mine);
+    }
+    assertThat(all).hasSize(events).doesNotHaveDuplicates();
+    assertThat(output.received()).isEqualTo(events + 1L);
+  }
+
+  @Test
+  void afterEofIsTaken_theOutputIsClosedForReceive() throws InterruptedException {
+    // given
+    var output = output(4);
+    output.append(List.of(new Event.Data<>(1), new Event.Eof<>()), 0, 2, true);
+
+    // when
+    Event<Integer> data = output.receive();
+    Object closedBefore = output.closedForReceive();
+    Event<Integer> eof = output.receive();
+
+    // then
+    assertThat(data).isEqualTo(new Event.Data<>(1));
+    assertThat(closedBefore).isNull();
+    assertThat(eof).isInstanceOf(Event.Eof.class);
+    assertThat(output.receiveOrClosed()).isInstanceOf(ChannelDone.class);
+    assertThat(output.closedForReceive()).isInstanceOf(ChannelDone.class);
+    assertThat(output.closedForSend()).isInstanceOf(ChannelDone.class);
+  }
+
+  @Test
+  void doneByTheReader_abandonsTheOutput_andReleasesALoopWaitingForRoom()
+      throws InterruptedException {
+    // given: a full output and a loop waiting for room
+    var output = output(1);
+    output.append(data(0, 1), 0, 1, false);
+    var released = new CountDownLatch(1);
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                output.awaitRoom(TimeUnit.SECONDS.toNanos(60));
+                released.countDown();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+
+    // when
+    output.done();
+
+    // then
+    assertThat(released.await(10, TimeUnit.SECONDS)).as("the waiting loop went on").isTrue();
+    assertThat(output.abandoned()).isTrue();
+  }
+
+  @Test
+  void append_withTheLoopsInterruptPending_keepsTheEventsReachable() throws InterruptedException {
+    // given
+    var output = output(4);
+
+    // when
+    Thread.currentThread().interrupt();
+    output.append(data(0, 1), 0, 1, false);
+    boolean stillInterrupted = Thread.interrupted();
+
+    // then
+    assertThat(stillInterrupted).as("the interrupt is kept for the loop").isTrue();
+    assertThat(output.receive()).isEqualTo(new Event.Data<>(0));
+  }
+
+  @Test
+  void wakeWhenReceived_runsOnceReadersHaveTakenThatMany() throws InterruptedException {
+    // given
+    AtomicInteger wakes = new AtomicInteger();
+    var output = new ChunkedOutput<Event<Integer>>(10, wakes::incrementAndGet, new UnreadErrors());
+    output.append(data(0, 5), 0, 5, false);
+    output.wakeWhenReceived(3);
+
+    // when
+    output.receive();
+    output.receive();
+    int afterTwo = wakes.get();
+    output.receive();
+    output.receive();
+
+    // then
+    assertThat(afterTwo).isZero();
+    assertThat(wakes.get()).isEqualTo(1);
+  }
+}

@@ -33,11 +33,12 @@ import org.apache.kafka.common.TopicPartition;
  *
  * Options: {@code --rounds N}, {@code --out FILE}, {@code --only
  * produce,consume,latency,memory,process,startup,scale,micro}, {@code --no-reactor}, {@code
- * --no-parallel-consumer}, {@code --no-micro}, {@code --process-records N} (the processing
- * workload's size: 200,000 records, 5,000 with {@code --quick}; it has a key per 20 records, at
- * most {@value #PROCESS_KEYS}), {@code --jfr DIR} (a Flight Recorder profile of each contender's
- * JVM in DIR, read with {@code jfr view hot-methods}), {@code --jfr-settings NAME_OR_FILE} (the
- * recording's settings: {@code profile} unless given, e.g. a file made with {@code jfr configure}).
+ * --no-parallel-consumer}, {@code --no-micro}, {@code --no-reference} (no send-then-wait reference
+ * run), {@code --process-records N} (the processing workload's size: 200,000 records, 5,000 with
+ * {@code --quick}; it has a key per 20 records, at most {@value #PROCESS_KEYS}), {@code --jfr DIR}
+ * (a Flight Recorder profile of each contender's JVM in DIR, read with {@code jfr view
+ * hot-methods}), {@code --jfr-settings NAME_OR_FILE} (the recording's settings: {@code profile}
+ * unless given, e.g. a file made with {@code jfr configure}).
  */
 public final class Bench {
   /** The processing workload's keys (fewer for a smaller workload: 20 records a key). */
@@ -72,6 +73,7 @@ public final class Bench {
       boolean reactor,
       boolean parallelConsumer,
       boolean micro,
+      boolean reference,
       Set<String> only,
       Path out,
       Path root,
@@ -93,6 +95,7 @@ public final class Bench {
       boolean reactor = !List.of(args).contains("--no-reactor");
       boolean parallelConsumer = !List.of(args).contains("--no-parallel-consumer");
       boolean micro = !List.of(args).contains("--no-micro");
+      boolean reference = !List.of(args).contains("--no-reference");
       Path root = Path.of(System.getProperty("gregor.root", ".")).toAbsolutePath().normalize();
       Path out = null;
       Integer rounds = null;
@@ -108,7 +111,11 @@ public final class Bench {
           case "--process-records" -> processRecords = Integer.parseInt(args[++i]);
           case "--jfr" -> jfr = Path.of(args[++i]).toAbsolutePath();
           case "--jfr-settings" -> jfrSettings = args[++i];
-          case "--quick", "--no-reactor", "--no-parallel-consumer", "--no-micro" -> {}
+          case "--quick",
+              "--no-reactor",
+              "--no-parallel-consumer",
+              "--no-micro",
+              "--no-reference" -> {}
           default -> throw new IllegalArgumentException("unknown option " + args[i]);
         }
       }
@@ -127,6 +134,7 @@ public final class Bench {
             reactor,
             parallelConsumer,
             false,
+            reference,
             only,
             out == null ? root.resolve("gregor-bench/target/bench-quick.md") : out,
             root,
@@ -147,6 +155,7 @@ public final class Bench {
           reactor,
           parallelConsumer,
           micro,
+          reference,
           only,
           out == null ? root.resolve("docs/benchmarks.md") : out,
           root,
@@ -253,7 +262,7 @@ public final class Bench {
           deleteTopic(topic);
         }
       }
-      if (partitions == 1) {
+      if (partitions == 1 && options.reference()) {
         // The reference point (what the original did with data events on): once is enough.
         String topic = measure + "-sync";
         createTopic(topic, partitions);

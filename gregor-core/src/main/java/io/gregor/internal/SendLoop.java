@@ -2,6 +2,7 @@ package io.gregor.internal;
 
 import com.softwaremill.jox.Channel;
 import com.softwaremill.jox.ChannelClosed;
+import com.softwaremill.jox.Sink;
 import com.softwaremill.jox.Source;
 import io.gregor.ErrorKind;
 import io.gregor.Event;
@@ -101,7 +102,7 @@ public final class SendLoop<I, K, V> {
 
   private final ProducerSettings<I, K, V> settings;
   private final LoopCore core;
-  private final Channel<Object> intake;
+  private final BatchedIntake<Object> intake;
   private final Channel<Event<Sent<K, V>>> output;
   private final UnreadErrors unreadErrors = new UnreadErrors();
 
@@ -155,7 +156,7 @@ public final class SendLoop<I, K, V> {
     Gatherer<? super I, ?, Message<K, V>> gatherer = settings.transducer();
     // First, as the gatherer's initializer may throw: nothing is started yet.
     this.transducer = gatherer == null ? null : Transducer.of(gatherer, new SendDownstream());
-    this.intake = Channel.newBufferedChannel(settings.inputBufferSize());
+    this.intake = new BatchedIntake<>(settings.inputBufferSize());
     this.output = Channel.newBufferedChannel(settings.outputBufferSize());
     this.readerOutput = new ReceiptCountingSource<>(output, () -> {}, unreadErrors);
     this.permits = new Semaphore(settings.maxInFlight());
@@ -218,8 +219,8 @@ public final class SendLoop<I, K, V> {
   }
 
   @SuppressWarnings("unchecked")
-  public Channel<I> input() {
-    return (Channel<I>) (Channel<?>) intake;
+  public Sink<I> input() {
+    return (Sink<I>) (Sink<?>) intake;
   }
 
   public <O> Channel<O> control() {
@@ -325,7 +326,7 @@ public final class SendLoop<I, K, V> {
     Object next;
     try {
       // Once intake has stopped, operations come through the queue, as they are (not wrapped).
-      next = state == State.RUNNING ? intake.receiveOrClosed() : new Op(lateOperations.take());
+      next = state == State.RUNNING ? intake.take() : new Op(lateOperations.take());
     } catch (InterruptedException e) {
       interrupted();
       return;
@@ -492,9 +493,9 @@ public final class SendLoop<I, K, V> {
    * refused.
    */
   private void drainFinishedInput() {
-    for (Object next = receiveFinished(intake);
+    for (Object next = intake.takeFinished();
         !(next instanceof ChannelClosed);
-        next = receiveFinished(intake)) {
+        next = intake.takeFinished()) {
       if (next instanceof Op(Object operation)) {
         refuse(operation, false);
       } else {
@@ -505,9 +506,9 @@ public final class SendLoop<I, K, V> {
 
   /** Reports every input left in the finished input channel as not sent. */
   private void reportNotSent(String reason, boolean closing) {
-    for (Object next = receiveFinished(intake);
+    for (Object next = intake.takeFinished();
         !(next instanceof ChannelClosed);
-        next = receiveFinished(intake)) {
+        next = intake.takeFinished()) {
       if (next instanceof Op(Object operation)) {
         if (closing) {
           refuse(operation, true);
@@ -521,28 +522,6 @@ public final class SendLoop<I, K, V> {
         emitter.offerUnheld(new Event.Error<>(failure));
       } else {
         offerError(failure);
-      }
-    }
-  }
-
-  /**
-   * Receives from a finished channel: an element still in it (buffered, or from a sender that was
-   * waiting when it finished), or {@link ChannelClosed} when it is empty. Waits only for a send in
-   * progress, and not for an interrupt.
-   */
-  private static Object receiveFinished(Channel<?> channel) {
-    boolean interrupted = false;
-    try {
-      while (true) {
-        try {
-          return channel.receiveOrClosed();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
       }
     }
   }
@@ -606,6 +585,9 @@ public final class SendLoop<I, K, V> {
     boolean ready = unready.isReady(message.topic());
     if (ready && message.partition() != null && !partitionExists(message)) {
       return;
+    }
+    if (permits.availablePermits() == 0) {
+      intake.openUp(); // while the loop waits for a permit, senders fill the input
     }
     permits.acquireUninterruptibly();
     if (!ready) {

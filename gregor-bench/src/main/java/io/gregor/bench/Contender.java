@@ -144,8 +144,6 @@ public final class Contender {
   /** Heap bytes all threads had allocated when the measured span began. */
   private static long allocatedAtStart;
 
-  private static final Map<Long, Long> threadCpuAtStart = new HashMap<>();
-
   /** The JVM's CPU time (all threads) when the measured span began. */
   private static long cpuAtStart;
 
@@ -159,10 +157,6 @@ public final class Contender {
   private static long startMeasuring() {
     allocatedAtStart = allocatedBytes();
     cpuAtStart = cpuNanos();
-    var mx = ManagementFactory.getThreadMXBean();
-    for (long id : mx.getAllThreadIds()) {
-      threadCpuAtStart.put(id, mx.getThreadCpuTime(id));
-    }
     return System.nanoTime();
   }
 
@@ -191,24 +185,6 @@ public final class Contender {
           String.format("%.0f", (allocatedBytes() - allocatedAtStart) / (double) records));
       result.put(
           "cpuMicrosPerRecord", String.format("%.2f", (cpuNanos() - cpuAtStart) / 1e3 / records));
-      if (System.getenv("GREGOR_BENCH_THREADS") != null) {
-        var threads = ManagementFactory.getThreadMXBean();
-        for (long id : threads.getAllThreadIds()) {
-          var info = threads.getThreadInfo(id);
-          long cpu = threads.getThreadCpuTime(id) - threadCpuAtStart.getOrDefault(id, 0L);
-          if (info != null && cpu > 20_000_000) {
-            try {
-              java.nio.file.Files.writeString(
-                  java.nio.file.Path.of(System.getenv("GREGOR_BENCH_THREADS")),
-                  "thread " + info.getThreadName() + " cpu ms " + cpu / 1_000_000 + "\n",
-                  java.nio.file.StandardOpenOption.CREATE,
-                  java.nio.file.StandardOpenOption.APPEND);
-            } catch (java.io.IOException e) {
-              throw new java.io.UncheckedIOException(e);
-            }
-          }
-        }
-      }
     }
     return result;
   }

@@ -166,8 +166,9 @@ final class Report {
     md.append("### ").append(title).append("\n\n");
     md.append(
         "| contender | records/s median (min–max) | MB/s median | ratio to raw, same round: median"
-            + " (min–max) | heap B allocated per record, median | target |\n");
-    md.append("|---|---|---|---|---|---|\n");
+            + " (min–max) | heap B allocated per record, median | CPU µs per record (whole JVM),"
+            + " median | target |\n");
+    md.append("|---|---|---|---|---|---|---|\n");
     grouped.forEach(
         (contender, list) -> {
           Stats rate = stats(list, row -> row.number("recordsPerSec"));
@@ -204,6 +205,12 @@ final class Report {
                   list.stream().allMatch(row -> row.values().containsKey("allocBytesPerRecord"))
                       ? String.format(
                           "%.0f", stats(list, row -> row.number("allocBytesPerRecord")).median())
+                      : "–")
+              .append(" | ")
+              .append(
+                  list.stream().allMatch(row -> row.values().containsKey("cpuMicrosPerRecord"))
+                      ? String.format(
+                          "%.2f", stats(list, row -> row.number("cpuMicrosPerRecord")).median())
                       : "–")
               .append(" | ")
               .append(

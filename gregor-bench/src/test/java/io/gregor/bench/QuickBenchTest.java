@@ -52,6 +52,7 @@ class QuickBenchTest {
         .contains("raw-consume", "gregor-consume", "reactor-consume")
         .contains("raw-latency", "gregor-latency")
         .contains("peak heap after full GC")
+        .contains("CPU µs per record (whole JVM)")
         .contains("raw-process", "gregor-process", "pc-process")
         .contains("Where the time goes") // latency by stage
         .contains("raw-startup", "gregor-startup")

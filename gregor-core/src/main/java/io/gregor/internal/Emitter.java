@@ -1,7 +1,5 @@
 package io.gregor.internal;
 
-import com.softwaremill.jox.Channel;
-import com.softwaremill.jox.ChannelClosed;
 import io.gregor.Event;
 import io.gregor.EventType;
 import java.util.ArrayList;
@@ -30,7 +28,8 @@ public final class Emitter<E> {
   private static final Logger log = LoggerFactory.getLogger(Emitter.class);
 
   private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-  private final Channel<Event<E>> output;
+  private final ChunkedOutput<Event<E>> output;
+  private final long capacity;
   private final Set<EventType> policy;
   private final Semaphore permits;
   private final UnreadErrors unreadErrors;
@@ -39,11 +38,13 @@ public final class Emitter<E> {
   /** Starts the emitter's thread. */
   public Emitter(
       String name,
-      Channel<Event<E>> output,
+      ChunkedOutput<Event<E>> output,
+      int capacity,
       Set<EventType> policy,
       Semaphore permits,
       UnreadErrors unreadErrors) {
     this.output = output;
+    this.capacity = capacity;
     this.policy = policy;
     this.permits = permits;
     this.unreadErrors = unreadErrors;
@@ -117,39 +118,56 @@ public final class Emitter<E> {
 
   private void run() {
     List<Object> batch = new ArrayList<>(256);
-    boolean discarding = false;
+    List<Event<E>> events = new ArrayList<>(256);
+    long appended = 0;
     while (true) {
       batch.add(takeUninterruptibly());
       queue.drainTo(batch, 255);
       for (Object item : batch) {
-        boolean held = !(item instanceof Unheld<?>);
-        Event<E> event = held ? cast(item) : cast(((Unheld<?>) item).event());
-        if (!discarding && !deliver(event)) {
-          discarding = true;
-          log.debug(
-              "{}: the reader finished the output; discarding later events", thread.getName());
+        events.add(item instanceof Unheld<?>(var event) ? cast(event) : cast(item));
+      }
+      // Handed to the output as a batch: one lock, and one wake of a waiting reader, for all.
+      int from = 0;
+      while (from < events.size() && !output.abandoned()) {
+        long room = capacity - (appended - output.received());
+        if (room == 0) {
+          awaitRoomUninterruptibly();
+          continue;
         }
-        if (held) {
-          permits.release();
-        }
-        if (event instanceof Event.Eof<?>) {
-          output.doneOrClosed();
-          return;
-        }
+        int to = (int) Math.min(events.size(), from + room);
+        boolean last = events.get(to - 1) instanceof Event.Eof<?>;
+        output.append(events, from, to, last);
+        releaseHeld(batch, from, to);
+        appended += to - from;
+        from = to;
+      }
+      if (from < events.size()) { // the reader finished the output: later events go nowhere
+        log.debug("{}: the reader finished the output; discarding events", thread.getName());
+        releaseHeld(batch, from, events.size());
+      }
+      if (events.getLast() instanceof Event.Eof<?>) {
+        return;
       }
       batch.clear();
+      events.clear();
     }
   }
 
-  /** Sends one event to the output; false when the reader has finished the output. */
-  private boolean deliver(Event<E> event) {
-    while (true) {
-      try {
-        return !(output.sendOrClosed(event) instanceof ChannelClosed);
-      } catch (InterruptedException e) {
-        // Nobody should interrupt this private thread; an event must not be lost to it.
-        log.warn("{} was interrupted; delivering on", thread.getName());
+  /** Releases the permits of the events in {@code batch[from, to)} that hold one. */
+  private void releaseHeld(List<Object> batch, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (!(batch.get(i) instanceof Unheld<?>)) {
+        permits.release();
       }
+    }
+  }
+
+  private void awaitRoomUninterruptibly() {
+    try {
+      output.awaitRoom(100_000_000L);
+    } catch (InterruptedException e) {
+      // Nobody should interrupt this private thread; an event must not be lost to it.
+      log.warn("{} was interrupted; delivering on", thread.getName());
     }
   }
 

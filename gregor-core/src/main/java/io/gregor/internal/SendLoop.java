@@ -103,11 +103,10 @@ public final class SendLoop<I, K, V> {
   private final ProducerSettings<I, K, V> settings;
   private final LoopCore core;
   private final BatchedIntake<Object> intake;
-  private final Channel<Event<Sent<K, V>>> output;
   private final UnreadErrors unreadErrors = new UnreadErrors();
 
   /** The output as readers see it: counts what they take, for {@link #unreadErrors}. */
-  private final ReceiptCountingSource<Event<Sent<K, V>>> readerOutput;
+  private final ChunkedOutput<Event<Sent<K, V>>> readerOutput;
 
   private final Semaphore permits;
   private final AtomicBoolean limitLifted = new AtomicBoolean();
@@ -157,8 +156,7 @@ public final class SendLoop<I, K, V> {
     // First, as the gatherer's initializer may throw: nothing is started yet.
     this.transducer = gatherer == null ? null : Transducer.of(gatherer, new SendDownstream());
     this.intake = new BatchedIntake<>(settings.inputBufferSize());
-    this.output = Channel.newBufferedChannel(settings.outputBufferSize());
-    this.readerOutput = new ReceiptCountingSource<>(output, () -> {}, unreadErrors);
+    this.readerOutput = new ChunkedOutput<>(settings.outputBufferSize(), () -> {}, unreadErrors);
     this.permits = new Semaphore(settings.maxInFlight());
     Map<String, Object> kafka = new HashMap<>(settings.kafka());
     kafka.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
@@ -170,7 +168,8 @@ public final class SendLoop<I, K, V> {
     this.emitter =
         new Emitter<>(
             "gregor-producer-" + id + "-emitter",
-            output,
+            readerOutput,
+            settings.outputBufferSize(),
             settings.outputPolicy(),
             permits,
             unreadErrors);

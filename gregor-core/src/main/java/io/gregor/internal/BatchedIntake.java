@@ -46,6 +46,9 @@ final class BatchedIntake<E> implements Sink<E> {
 
   private boolean takerWaiting;
 
+  /** Set by {@link #takeFirst} when the token is to go back; its caller puts it, unlocked. */
+  private boolean tokenDue;
+
   /** How many free slots give the token back: half the ring. */
   private final int reopenAt;
 
@@ -160,6 +163,8 @@ final class BatchedIntake<E> implements Sink<E> {
    * element in it was taken.
    */
   Object take() throws InterruptedException {
+    Object element;
+    boolean giveToken;
     lock.lock();
     try {
       while (size == 0) {
@@ -174,10 +179,16 @@ final class BatchedIntake<E> implements Sink<E> {
           takerWaiting = false;
         }
       }
-      return takeFirst();
+      element = takeFirst();
+      giveToken = tokenDue;
+      tokenDue = false;
     } finally {
       lock.unlock();
     }
+    if (giveToken) {
+      putToken(); // after the lock: the sender it wakes finds it free
+    }
+    return element;
   }
 
   /**
@@ -185,16 +196,24 @@ final class BatchedIntake<E> implements Sink<E> {
    * (and none is taken afterwards). Never waits.
    */
   Object takeFinished() {
+    Object element;
+    boolean giveToken;
     lock.lock();
     try {
       if (size == 0) {
         drained = true;
         return closed != null ? closed : new ChannelDone(space);
       }
-      return takeFirst();
+      element = takeFirst();
+      giveToken = tokenDue;
+      tokenDue = false;
     } finally {
       lock.unlock();
     }
+    if (giveToken) {
+      putToken();
+    }
+    return element;
   }
 
   /**
@@ -202,18 +221,25 @@ final class BatchedIntake<E> implements Sink<E> {
    * now, rather than once half of it is free, so that it holds all it may while the loop waits.
    */
   void openUp() {
+    boolean giveToken = false;
     lock.lock();
     try {
       if (!tokenOut && size < ring.length) {
         tokenOut = true;
-        putToken();
+        giveToken = true;
       }
     } finally {
       lock.unlock();
     }
+    if (giveToken) {
+      putToken();
+    }
   }
 
-  /** Under the lock. Gives the token back once half the ring is free. */
+  /**
+   * Under the lock. Once half the ring is free, the token is due back ({@link #tokenDue}: the
+   * caller puts it after releasing the lock).
+   */
   private Object takeFirst() {
     Object element = ring[head];
     ring[head] = null;
@@ -221,7 +247,7 @@ final class BatchedIntake<E> implements Sink<E> {
     size--;
     if (!tokenOut && ring.length - size >= reopenAt) {
       tokenOut = true;
-      putToken(); // a one-slot channel known to be empty: never waits
+      tokenDue = true;
     }
     return element;
   }

@@ -24,8 +24,9 @@ import java.util.function.Supplier;
  *
  * <p>Finishing ({@link #done()}, by the user or the loop) stops new sends; what is in the ring is
  * still taken by the loop, and then {@link #take} and {@link #takeFinished} give {@link
- * ChannelClosed}. A sender whose token was taken just before the loop took the last element is told
- * that its element was not accepted (the send fails), never left without a word.
+ * ChannelClosed}. A sender that got the token just before the input was finished is told that its
+ * element was not accepted (the send fails; from a select, with {@code ChannelClosedException}),
+ * never left without a word.
  */
 final class BatchedIntake<E> implements Sink<E> {
   private static final Object TOKEN = new Object();
@@ -55,9 +56,6 @@ final class BatchedIntake<E> implements Sink<E> {
   /** Set when the input was finished: no new sends. */
   private ChannelClosed closed;
 
-  /** Set when the loop found the finished input empty: nothing more is taken. */
-  private boolean drained;
-
   BatchedIntake(int capacity) {
     this.ring = new Object[capacity];
     this.reopenAt = Math.max(1, (capacity + 1) / 2);
@@ -80,10 +78,12 @@ final class BatchedIntake<E> implements Sink<E> {
       if (closed != null) {
         return closed;
       }
-      if (ring.length - size >= 2) {
-        append(element);
+      if (tokenOut && ring.length - size >= 2) {
+        append(element); // the token's holder still finds a free slot
         return null;
       }
+      // Full, or room held back (the token not out): wait in line for the token, behind those
+      // already waiting, so that a stream of new senders never overtakes one that waits.
     } finally {
       lock.unlock();
     }
@@ -122,7 +122,7 @@ final class BatchedIntake<E> implements Sink<E> {
     boolean giveBack;
     lock.lock();
     try {
-      if (drained) {
+      if (closed != null) { // finished meanwhile: as a send after done, it is refused
         tokenOut = false;
         return closed;
       }
@@ -169,7 +169,6 @@ final class BatchedIntake<E> implements Sink<E> {
     try {
       while (size == 0) {
         if (closed != null) {
-          drained = true;
           return closed;
         }
         takerWaiting = true;
@@ -201,8 +200,10 @@ final class BatchedIntake<E> implements Sink<E> {
     lock.lock();
     try {
       if (size == 0) {
-        drained = true;
-        return closed != null ? closed : new ChannelDone(space);
+        if (closed == null) {
+          throw new IllegalStateException("the input is not finished");
+        }
+        return closed;
       }
       element = takeFirst();
       giveToken = tokenDue;
@@ -310,7 +311,22 @@ final class BatchedIntake<E> implements Sink<E> {
       lock.unlock();
     }
     space.doneOrClosed(); // senders waiting for room see it finished
+    swallowToken(); // and a select on it sees it finished too, not a token left in the buffer
     return null;
+  }
+
+  /** Takes the token out of the finished {@link #space}, if it is there; never waits. */
+  private void swallowToken() {
+    boolean interrupted = Thread.interrupted();
+    try {
+      space.receiveOrClosed(); // a finished channel gives what it holds, or says it is closed
+    } catch (InterruptedException e) {
+      interrupted = true;
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   @Override

@@ -78,7 +78,7 @@ final class ChunkedOutput<E> implements Source<E> {
    * the last event of the stream.
    */
   void append(List<? extends E> events, int from, int to, boolean last) {
-    boolean sendToken = false;
+    boolean sendToken;
     lock.lock();
     try {
       int tail = (head + size) % ring.length;
@@ -86,20 +86,43 @@ final class ChunkedOutput<E> implements Source<E> {
         ring[tail] = events.get(i);
         tail = tail + 1 == ring.length ? 0 : tail + 1;
       }
-      size += to - from;
-      if (last) {
-        finished = true;
-      }
-      if (size > 0 && !tokenOut) {
-        tokenOut = true;
-        sendToken = true;
-      }
+      sendToken = appended(to - from, last);
     } finally {
       lock.unlock();
     }
     if (sendToken) {
       putToken();
     }
+  }
+
+  /** Appends one event, for which there is room; {@code last} when it ends the stream. */
+  void appendOne(E event, boolean last) {
+    boolean sendToken;
+    lock.lock();
+    try {
+      ring[(head + size) % ring.length] = event;
+      sendToken = appended(1, last);
+    } finally {
+      lock.unlock();
+    }
+    if (sendToken) {
+      putToken();
+    }
+  }
+
+  /**
+   * Under the lock, after {@code count} events went into the ring: whether the token must go out.
+   */
+  private boolean appended(int count, boolean last) {
+    size += count;
+    if (last) {
+      finished = true;
+    }
+    if (size > 0 && !tokenOut) {
+      tokenOut = true;
+      return true;
+    }
+    return false;
   }
 
   /** Events the loop appended that no reader has taken yet. */
@@ -191,7 +214,9 @@ final class ChunkedOutput<E> implements Source<E> {
   private Object takeWhileMoreWait() {
     lock.lock();
     try {
-      return size >= 2 ? takeFirst() : null;
+      // After the reader finished the output, the token decides: no more events (done), or the
+      // error at once (error).
+      return size >= 2 && !abandoned ? takeFirst() : null;
     } finally {
       lock.unlock();
     }
@@ -222,7 +247,7 @@ final class ChunkedOutput<E> implements Source<E> {
     ring[head] = null;
     head = head + 1 == ring.length ? 0 : head + 1;
     size--;
-    received.setRelease(received.getPlain() + 1); // only under the lock
+    received.set(received.getPlain() + 1); // only under the lock; volatile: the loop's wake check
     if (roomWaiters > 0) {
       roomMade.signal();
     }
@@ -260,12 +285,29 @@ final class ChunkedOutput<E> implements Source<E> {
   public void done() {
     finishedByReader();
     ready.done();
+    swallowToken();
   }
 
   @Override
   public Object doneOrClosed() {
     finishedByReader();
-    return ready.doneOrClosed();
+    Object result = ready.doneOrClosed();
+    swallowToken();
+    return result;
+  }
+
+  /** Takes the token out of the finished {@link #ready}, if it is there; never waits. */
+  private void swallowToken() {
+    boolean interrupted = Thread.interrupted();
+    try {
+      ready.receiveOrClosed(); // a finished channel gives what it holds, or says it is closed
+    } catch (InterruptedException e) {
+      interrupted = true;
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   @Override

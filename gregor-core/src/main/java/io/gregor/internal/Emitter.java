@@ -2,18 +2,22 @@ package io.gregor.internal;
 
 import io.gregor.Event;
 import io.gregor.EventType;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Moves events, in the order they were offered, from any thread (including Kafka's I/O thread,
- * which must never block) to the output channel, whose {@code send} may block while the reader is
- * slow. Its own thread does the blocking.
+ * which must never block) to the output. An event goes straight to the output, on the offering
+ * thread, when the output has room and nothing offered earlier still waits; otherwise it waits in a
+ * queue, and the emitter's own thread hands the queue over in batches as the reader makes room (the
+ * only waiting, and on that thread).
  *
  * <p>Memory stays bounded because most events hold one of the loop's {@code permits} until they
  * have been sent to the output: when the reader is slow, the permits run out and the loop stops
@@ -27,13 +31,24 @@ import org.slf4j.LoggerFactory;
 public final class Emitter<E> {
   private static final Logger log = LoggerFactory.getLogger(Emitter.class);
 
-  private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
   private final ChunkedOutput<Event<E>> output;
   private final long capacity;
   private final Set<EventType> policy;
   private final Semaphore permits;
   private final UnreadErrors unreadErrors;
   private final Thread thread;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition queued = lock.newCondition();
+
+  /** Events (or {@link Unheld} ones) waiting for the emitter's thread, in order; under the lock. */
+  private final ArrayDeque<Object> queue = new ArrayDeque<>();
+
+  /** Whether the emitter's thread waits for the queue; under the lock. */
+  private boolean threadWaiting;
+
+  /** Events handed to the output so far (the emitter's thread only). */
+  private long appended;
 
   /** Starts the emitter's thread. */
   public Emitter(
@@ -70,7 +85,7 @@ public final class Emitter<E> {
     if (policy.contains(event.type())) {
       counts.made(1);
       unreadErrors.queued(event);
-      queue.add(event);
+      hand(event);
     } else {
       permits.release();
     }
@@ -87,7 +102,7 @@ public final class Emitter<E> {
       counts.made(1);
       permits.acquireUninterruptibly();
       unreadErrors.queued(event);
-      queue.add(event);
+      hand(event);
     }
   }
 
@@ -100,13 +115,27 @@ public final class Emitter<E> {
     if (policy.contains(event.type())) {
       counts.made(1);
       unreadErrors.queued(event);
-      queue.add(new Unheld<>(event));
+      hand(new Unheld<>(event));
     }
   }
 
   private record Unheld<E>(Event<E> event) {}
 
-  /** Waits until the emitter has sent EOF and finished the output channel. */
+  /** Into the queue, for the emitter's thread (woken if it waits). Never blocks. */
+  private void hand(Object item) {
+    lock.lock();
+    try {
+      queue.add(item);
+      if (threadWaiting) {
+        threadWaiting = false;
+        queued.signal();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Waits until the emitter has handed EOF over and its thread has ended. */
   public void join() throws InterruptedException {
     thread.join();
   }
@@ -119,38 +148,64 @@ public final class Emitter<E> {
   private void run() {
     List<Object> batch = new ArrayList<>(256);
     List<Event<E>> events = new ArrayList<>(256);
-    long appended = 0;
     while (true) {
-      batch.add(takeUninterruptibly());
-      queue.drainTo(batch, 255);
+      takeQueued(batch);
       for (Object item : batch) {
-        events.add(item instanceof Unheld<?>(var event) ? cast(event) : cast(item));
-      }
-      // Handed to the output as a batch: one lock, and one wake of a waiting reader, for all.
-      int from = 0;
-      while (from < events.size() && !output.abandoned()) {
-        long room = capacity - (appended - output.received());
-        if (room == 0) {
-          awaitRoomUninterruptibly();
-          continue;
+        Event<E> event = item instanceof Unheld<?>(var unheld) ? cast(unheld) : cast(item);
+        events.add(event);
+        if (event instanceof Event.Eof<?>) {
+          break; // the last event: one made after it (a late callback) goes nowhere
         }
-        int to = (int) Math.min(events.size(), from + room);
-        boolean last = events.get(to - 1) instanceof Event.Eof<?>;
-        output.append(events, from, to, last);
+      }
+      int from = 0;
+      while (from < events.size()) {
+        if (output.abandoned()) { // the reader finished the output: later events go nowhere
+          log.debug("{}: the reader finished the output; discarding events", thread.getName());
+          break;
+        }
+        int to = appendWhatFits(events, from);
+        if (to == from) {
+          awaitRoomUninterruptibly();
+        }
         releaseHeld(batch, from, to);
-        appended += to - from;
         from = to;
       }
-      if (from < events.size()) { // the reader finished the output: later events go nowhere
-        log.debug("{}: the reader finished the output; discarding events", thread.getName());
-        releaseHeld(batch, from, events.size());
-      }
+      releaseHeld(batch, from, batch.size());
       if (events.getLast() instanceof Event.Eof<?>) {
         return;
       }
       batch.clear();
       events.clear();
     }
+  }
+
+  /** Waits for queued events and takes them all. */
+  private void takeQueued(List<Object> batch) {
+    lock.lock();
+    try {
+      while (queue.isEmpty()) {
+        threadWaiting = true;
+        queued.awaitUninterruptibly();
+      }
+      batch.addAll(queue);
+      queue.clear();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Hands as many of {@code events[from..]} to the output as it has room for, as one batch (one
+   * lock, at most one wake of a waiting reader); returns where it stopped.
+   */
+  private int appendWhatFits(List<Event<E>> events, int from) {
+    long room = capacity - (appended - output.received());
+    int to = (int) Math.min(events.size(), from + room);
+    if (to > from) {
+      output.append(events, from, to, events.get(to - 1) instanceof Event.Eof<?>);
+      appended += to - from;
+    }
+    return to;
   }
 
   /** Releases the permits of the events in {@code batch[from, to)} that hold one. */
@@ -168,16 +223,6 @@ public final class Emitter<E> {
     } catch (InterruptedException e) {
       // Nobody should interrupt this private thread; an event must not be lost to it.
       log.warn("{} was interrupted; delivering on", thread.getName());
-    }
-  }
-
-  private Object takeUninterruptibly() {
-    while (true) {
-      try {
-        return queue.take();
-      } catch (InterruptedException e) {
-        log.warn("{} was interrupted; going on", thread.getName());
-      }
     }
   }
 }

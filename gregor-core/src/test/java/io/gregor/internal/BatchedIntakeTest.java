@@ -2,6 +2,7 @@ package io.gregor.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.softwaremill.jox.Channel;
 import com.softwaremill.jox.ChannelClosed;
@@ -113,6 +114,57 @@ class BatchedIntakeTest {
     assertThat(beforeTake).as("a second element went into an input of one").isFalse();
     assertThat(sent.await(10, TimeUnit.SECONDS)).as("the sender went on").isTrue();
     assertThat(List.of(first, intake.take())).containsExactly(1, 2);
+  }
+
+  @Test
+  void aSenderWaitingForRoom_isNotOvertakenByLaterSenders() throws InterruptedException {
+    // given: a full input of eight, and sender "a" waiting for room
+    var intake = new BatchedIntake<Object>(8);
+    for (int i = 0; i < 8; i++) {
+      intake.send(i);
+    }
+    Thread a = sendInThread(intake, "a");
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.getState() == Thread.State.WAITING);
+
+    // when: the loop takes two (less than half), and sender "b" comes along
+    intake.take();
+    intake.take();
+    Thread b = sendInThread(intake, "b");
+    await().atMost(Duration.ofSeconds(10)).until(() -> b.getState() == Thread.State.WAITING);
+    List<Object> rest = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      rest.add(intake.take());
+    }
+
+    // then: "b" waited in line behind "a"
+    assertThat(rest).containsExactly(2, 3, 4, 5, 6, 7, "a", "b");
+  }
+
+  private static Thread sendInThread(BatchedIntake<Object> intake, Object element) {
+    return Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                intake.send(element);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+  }
+
+  @Test
+  void sendClause_afterDone_seesTheInputClosed() throws InterruptedException {
+    // given
+    var intake = new BatchedIntake<Integer>(4);
+    intake.send(1);
+
+    // when
+    intake.done();
+
+    // then
+    assertThat(Select.selectOrClosed(intake.sendClause(2))).isInstanceOf(ChannelDone.class);
+    assertThat(intake.take()).isEqualTo(1);
+    assertThat(intake.take()).isInstanceOf(ChannelDone.class);
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.softwaremill.jox.Channel;
 import com.softwaremill.jox.ChannelDone;
+import com.softwaremill.jox.ChannelError;
 import com.softwaremill.jox.Select;
 import io.gregor.Event;
 import java.time.Duration;
@@ -211,6 +212,34 @@ class ChunkedOutputTest {
     // then
     assertThat(released.await(10, TimeUnit.SECONDS)).as("the waiting loop went on").isTrue();
     assertThat(output.abandoned()).isTrue();
+  }
+
+  @Test
+  void errorByAReader_givesReadersTheErrorAtOnce_thoughEventsWait() throws InterruptedException {
+    // given
+    var output = output(10);
+    output.append(data(0, 5), 0, 5, false);
+    output.receive();
+
+    // when
+    output.error(new IllegalStateException("enough"));
+
+    // then
+    assertThat(output.receiveOrClosed()).isInstanceOf(ChannelError.class);
+    assertThat(output.abandoned()).isTrue();
+  }
+
+  @Test
+  void doneByAReader_givesReadersNoMoreEvents() throws InterruptedException {
+    // given
+    var output = output(10);
+    output.append(data(0, 5), 0, 5, false);
+
+    // when
+    output.done();
+
+    // then
+    assertThat(output.receiveOrClosed()).isInstanceOf(ChannelDone.class);
   }
 
   @Test

@@ -29,8 +29,6 @@ import java.util.function.Supplier;
  * never left without a word.
  */
 final class BatchedIntake<E> implements Sink<E> {
-  private static final Object TOKEN = new Object();
-
   /** Holds the token while there is room; full senders block on it and select on it. */
   private final Channel<Object> space = Channel.newBufferedChannel(1);
 
@@ -47,7 +45,10 @@ final class BatchedIntake<E> implements Sink<E> {
 
   private boolean takerWaiting;
 
-  /** Set by {@link #takeFirst} when the token is to go back; its caller puts it, unlocked. */
+  /**
+   * The token is to go back ({@link #takeFirst}, {@link #openUp}); its caller puts it, unlocked.
+   * Only the loop's thread touches it.
+   */
   private boolean tokenDue;
 
   /** How many free slots give the token back: half the ring. */
@@ -59,7 +60,7 @@ final class BatchedIntake<E> implements Sink<E> {
   BatchedIntake(int capacity) {
     this.ring = new Object[capacity];
     this.reopenAt = Math.max(1, (capacity + 1) / 2);
-    putToken();
+    Tokens.put(space);
   }
 
   // ------------------------------------------------------------------- the senders' side
@@ -133,7 +134,7 @@ final class BatchedIntake<E> implements Sink<E> {
       lock.unlock();
     }
     if (giveBack) {
-      putToken();
+      Tokens.put(space);
     }
     return null;
   }
@@ -164,7 +165,6 @@ final class BatchedIntake<E> implements Sink<E> {
    */
   Object take() throws InterruptedException {
     Object element;
-    boolean giveToken;
     lock.lock();
     try {
       while (size == 0) {
@@ -179,15 +179,10 @@ final class BatchedIntake<E> implements Sink<E> {
         }
       }
       element = takeFirst();
-      giveToken = tokenDue;
-      tokenDue = false;
     } finally {
       lock.unlock();
     }
-    if (giveToken) {
-      putToken(); // after the lock: the sender it wakes finds it free
-    }
-    return element;
+    return giveTokenIfDue(element);
   }
 
   /**
@@ -196,7 +191,6 @@ final class BatchedIntake<E> implements Sink<E> {
    */
   Object takeFinished() {
     Object element;
-    boolean giveToken;
     lock.lock();
     try {
       if (size == 0) {
@@ -206,15 +200,10 @@ final class BatchedIntake<E> implements Sink<E> {
         return closed;
       }
       element = takeFirst();
-      giveToken = tokenDue;
-      tokenDue = false;
     } finally {
       lock.unlock();
     }
-    if (giveToken) {
-      putToken();
-    }
-    return element;
+    return giveTokenIfDue(element);
   }
 
   /**
@@ -222,19 +211,28 @@ final class BatchedIntake<E> implements Sink<E> {
    * now, rather than once half of it is free, so that it holds all it may while the loop waits.
    */
   void openUp() {
-    boolean giveToken = false;
     lock.lock();
     try {
       if (!tokenOut && size < ring.length) {
         tokenOut = true;
-        giveToken = true;
+        tokenDue = true;
       }
     } finally {
       lock.unlock();
     }
-    if (giveToken) {
-      putToken();
+    giveTokenIfDue(null);
+  }
+
+  /**
+   * After the lock is released (so that the sender it wakes finds the lock free): puts the token
+   * back if {@link #takeFirst} or {@link #openUp} made it due; returns {@code element}.
+   */
+  private Object giveTokenIfDue(Object element) {
+    if (tokenDue) {
+      tokenDue = false;
+      Tokens.put(space);
     }
+    return element;
   }
 
   /**
@@ -251,22 +249,6 @@ final class BatchedIntake<E> implements Sink<E> {
       tokenDue = true;
     }
     return element;
-  }
-
-  /** Puts the token in its channel, which has room for it: this never waits. */
-  private void putToken() {
-    boolean interrupted = Thread.interrupted(); // a pending interrupt must not lose the token
-    while (true) {
-      try {
-        space.sendOrClosed(TOKEN); // closed once finished: senders then see that instead
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true; // there is room, so trying again does not wait
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   // ------------------------------------------------------------------- finishing
@@ -311,22 +293,9 @@ final class BatchedIntake<E> implements Sink<E> {
       lock.unlock();
     }
     space.doneOrClosed(); // senders waiting for room see it finished
-    swallowToken(); // and a select on it sees it finished too, not a token left in the buffer
+    Tokens.swallow(
+        space); // and a select on it sees it finished too, not a token left in the buffer
     return null;
-  }
-
-  /** Takes the token out of the finished {@link #space}, if it is there; never waits. */
-  private void swallowToken() {
-    boolean interrupted = Thread.interrupted();
-    try {
-      space.receiveOrClosed(); // a finished channel gives what it holds, or says it is closed
-    } catch (InterruptedException e) {
-      interrupted = true;
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
   }
 
   @Override

@@ -32,8 +32,6 @@ import java.util.function.Function;
  * and readers then see the channel closed, as with a plain channel.
  */
 final class ChunkedOutput<E> implements Source<E> {
-  private static final Object TOKEN = new Object();
-
   /** Holds the token while events wait; readers block on it and select on it. */
   private final Channel<Object> ready = Channel.newBufferedChannel(1);
 
@@ -86,43 +84,18 @@ final class ChunkedOutput<E> implements Source<E> {
         ring[tail] = events.get(i);
         tail = tail + 1 == ring.length ? 0 : tail + 1;
       }
-      sendToken = appended(to - from, last);
+      size += to - from;
+      if (last) {
+        finished = true;
+      }
+      sendToken = size > 0 && !tokenOut;
+      tokenOut |= sendToken;
     } finally {
       lock.unlock();
     }
     if (sendToken) {
-      putToken();
+      Tokens.put(ready);
     }
-  }
-
-  /** Appends one event, for which there is room; {@code last} when it ends the stream. */
-  void appendOne(E event, boolean last) {
-    boolean sendToken;
-    lock.lock();
-    try {
-      ring[(head + size) % ring.length] = event;
-      sendToken = appended(1, last);
-    } finally {
-      lock.unlock();
-    }
-    if (sendToken) {
-      putToken();
-    }
-  }
-
-  /**
-   * Under the lock, after {@code count} events went into the ring: whether the token must go out.
-   */
-  private boolean appended(int count, boolean last) {
-    size += count;
-    if (last) {
-      finished = true;
-    }
-    if (size > 0 && !tokenOut) {
-      tokenOut = true;
-      return true;
-    }
-    return false;
   }
 
   /** Events the loop appended that no reader has taken yet. */
@@ -235,7 +208,7 @@ final class ChunkedOutput<E> implements Source<E> {
       lock.unlock();
     }
     if (giveBack) {
-      putToken();
+      Tokens.put(ready);
     } else if (event instanceof Event.Eof<?>) {
       ready.doneOrClosed(); // the last event: readers now see the output closed
     }
@@ -263,51 +236,21 @@ final class ChunkedOutput<E> implements Source<E> {
     return event;
   }
 
-  /** Puts the token in its channel, which has room for it: this never waits. */
-  private void putToken() {
-    boolean interrupted = Thread.interrupted(); // a pending interrupt must not lose the token
-    while (true) {
-      try {
-        ready.sendOrClosed(TOKEN); // closed only when the reader finished the output
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true; // there is room, so trying again does not wait
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   // A reader finishing the output wants no more events: those dropped then are not unread errors.
 
   @Override
   public void done() {
     finishedByReader();
     ready.done();
-    swallowToken();
+    Tokens.swallow(ready);
   }
 
   @Override
   public Object doneOrClosed() {
     finishedByReader();
     Object result = ready.doneOrClosed();
-    swallowToken();
+    Tokens.swallow(ready);
     return result;
-  }
-
-  /** Takes the token out of the finished {@link #ready}, if it is there; never waits. */
-  private void swallowToken() {
-    boolean interrupted = Thread.interrupted();
-    try {
-      ready.receiveOrClosed(); // a finished channel gives what it holds, or says it is closed
-    } catch (InterruptedException e) {
-      interrupted = true;
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
   }
 
   @Override

@@ -66,26 +66,16 @@ class BatchedIntakeTest {
     for (int i = 0; i < 4; i++) {
       intake.send(i);
     }
-    var sent = new CountDownLatch(1);
-    Thread.ofVirtual()
-        .start(
-            () -> {
-              try {
-                intake.send(4);
-                sent.countDown();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            });
+    Thread sender = sendInThread(intake, 4);
 
     // when: the loop takes one, then a second
     intake.take();
-    boolean afterOne = sent.await(200, TimeUnit.MILLISECONDS);
+    boolean afterOne = sender.join(Duration.ofMillis(200));
     intake.take();
 
     // then: room is given at half, not at every element taken
     assertThat(afterOne).as("woken after one element taken").isFalse();
-    assertThat(sent.await(10, TimeUnit.SECONDS)).as("woken once half was taken").isTrue();
+    assertThat(sender.join(Duration.ofSeconds(10))).as("woken once half was taken").isTrue();
     assertThat(List.of(intake.take(), intake.take(), intake.take())).containsExactly(2, 3, 4);
   }
 
@@ -94,25 +84,15 @@ class BatchedIntakeTest {
     // given
     var intake = new BatchedIntake<Integer>(1);
     intake.send(1);
-    var sent = new CountDownLatch(1);
-    Thread.ofVirtual()
-        .start(
-            () -> {
-              try {
-                intake.send(2);
-                sent.countDown();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            });
+    Thread sender = sendInThread(intake, 2);
 
     // when
-    boolean beforeTake = sent.await(200, TimeUnit.MILLISECONDS);
+    boolean beforeTake = sender.join(Duration.ofMillis(200));
     Object first = intake.take();
 
     // then
     assertThat(beforeTake).as("a second element went into an input of one").isFalse();
-    assertThat(sent.await(10, TimeUnit.SECONDS)).as("the sender went on").isTrue();
+    assertThat(sender.join(Duration.ofSeconds(10))).as("the sender went on").isTrue();
     assertThat(List.of(first, intake.take())).containsExactly(1, 2);
   }
 
@@ -140,7 +120,7 @@ class BatchedIntakeTest {
     assertThat(rest).containsExactly(2, 3, 4, 5, 6, 7, "a", "b");
   }
 
-  private static Thread sendInThread(BatchedIntake<Object> intake, Object element) {
+  private static <T> Thread sendInThread(BatchedIntake<T> intake, T element) {
     return Thread.ofVirtual()
         .start(
             () -> {

@@ -15,9 +15,12 @@ import io.gregor.RebalanceKind;
 import io.gregor.Received;
 import io.gregor.Sent;
 import io.gregor.Topics;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -617,6 +620,8 @@ public final class Contender {
                   }
                 });
     ready.await();
+    long cpuStart = cpuNanos();
+    long switchesStart = contextSwitches();
     long intervalNanos = 1_000_000_000L / rate;
     if (gregor) {
       var settings =
@@ -645,6 +650,8 @@ public final class Contender {
       }
     }
     done.await();
+    long cpu = cpuNanos() - cpuStart;
+    long switches = contextSwitches() - switchesStart;
     reader.join();
     long[] sorted = Arrays.copyOf(latencies, (int) received.get());
     Arrays.sort(sorted);
@@ -654,8 +661,42 @@ public final class Contender {
     result.put("p99us", percentile(sorted, 0.99) / 1000);
     result.put("p999us", percentile(sorted, 0.999) / 1000);
     result.put("maxus", sorted[sorted.length - 1] / 1000);
+    result.put("cpuMicrosPerRecord", String.format("%.2f", cpu / 1e3 / total));
+    if (switchesStart >= 0) {
+      result.put("contextSwitchesPerRecord", String.format("%.2f", switches / (double) total));
+    }
     result.putAll(LatencyStages.result(sorted.length));
     return result;
+  }
+
+  /**
+   * Context switches of all this JVM's threads so far (Linux: {@code /proc/self/task/}*{@code
+   * /status}), or -1 where that cannot be read. Each wake of a waiting thread is one: what a
+   * hand-off between threads costs the machine, besides CPU time.
+   */
+  private static long contextSwitches() {
+    Path tasks = Path.of("/proc/self/task");
+    if (!Files.isDirectory(tasks)) {
+      return -1;
+    }
+    long switches = 0;
+    try (var threads = Files.list(tasks)) {
+      for (Path thread : threads.toList()) {
+        try {
+          for (String line : Files.readAllLines(thread.resolve("status"))) {
+            if (line.startsWith("voluntary_ctxt_switches:")
+                || line.startsWith("nonvoluntary_ctxt_switches:")) {
+              switches += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+          }
+        } catch (IOException e) {
+          // the thread ended meanwhile
+        }
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    return switches;
   }
 
   /** Waits until {@code due} (on the monotonic clock); returns it. */

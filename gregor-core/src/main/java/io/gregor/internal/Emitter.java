@@ -63,8 +63,9 @@ public final class Emitter<E> {
     this.policy = policy;
     this.permits = permits;
     this.unreadErrors = unreadErrors;
-    // Assigned before the thread starts: run() reads it.
-    this.thread = Thread.ofVirtual().name(name).unstarted(this::run);
+    // Assigned before the thread starts: run() reads it. A platform thread, as the loops' (see
+    // LoopCore): it is woken once per batch, and a virtual one's wake also wakes a carrier thread.
+    this.thread = Thread.ofPlatform().daemon().name(name).unstarted(this::run);
     thread.start();
   }
 

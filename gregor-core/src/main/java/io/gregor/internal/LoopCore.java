@@ -20,7 +20,13 @@ import org.slf4j.MDC;
  * the consumer's {@link PollLoop}:
  *
  * <ul>
- *   <li>the owner thread, and the termination everyone can wait for ({@link #awaitTermination});
+ *   <li>the owner thread, and the termination everyone can wait for ({@link #awaitTermination}). It
+ *       is a platform thread (a daemon): it spends its life blocked in Kafka's client (a selector's
+ *       wait, Kafka's locks), where a virtual thread gains nothing, and each wake of a virtual
+ *       thread also wakes a carrier thread of the scheduler. In the latency benchmark (10,000
+ *       messages a second, each one alone) virtual loop threads cost 3.1 context switches and 108
+ *       µs of CPU a message against 1.7 and 92 µs with platform ones, and the median latency 1.1 ms
+ *       against 0.8 ms; throughput did not change;
  *   <li>the control channel, and a forwarding thread that hands each operation to the loop through
  *       the loop's own bounded intake ({@link Intake}); finishing the control channel hands the
  *       loop {@link #CONTROL_FINISHED}, which means close;
@@ -81,7 +87,7 @@ final class LoopCore {
     this.context = Map.copyOf(context);
     this.client = client;
     this.control = Channel.newBufferedChannel(controlCapacity);
-    this.thread = Thread.ofVirtual().name(name).unstarted(() -> runLoop(loop));
+    this.thread = Thread.ofPlatform().daemon().name(name).unstarted(() -> runLoop(loop));
     this.forwarder =
         Thread.ofVirtual()
             .name(name + "-control")

@@ -15,6 +15,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -51,6 +52,9 @@ public final class Processor<K, V, T> {
   private final long bound;
   private final Channel<Event<T>> events;
   private final String name;
+
+  /** Makes the handlers' virtual threads (named once: not a new name string per record). */
+  private final ThreadFactory handlerThreads;
 
   /**
    * The busy lanes: a lane is here while a handler thread works through it. Only the dispatching
@@ -141,6 +145,7 @@ public final class Processor<K, V, T> {
     this.bound = bound;
     this.events = Channel.newBufferedChannel(eventsBuffer);
     this.name = name;
+    this.handlerThreads = Thread.ofVirtual().name(name + "-handler").factory();
   }
 
   /**
@@ -246,7 +251,7 @@ public final class Processor<K, V, T> {
   }
 
   private void start(Work work) {
-    Thread.ofVirtual().name(name + "-handler").start(() -> work(work));
+    handlerThreads.newThread(() -> work(work)).start();
   }
 
   /** Takes a handler slot if one is free. */

@@ -209,12 +209,19 @@ public final class Emitter<E> {
     return to;
   }
 
-  /** Releases the permits of the events in {@code batch[from, to)} that hold one. */
+  /**
+   * Releases the permits of the events in {@code batch[from, to)} that hold one, at once: one
+   * update of the semaphore (and at most one wake of the loop) per batch, not per event.
+   */
   private void releaseHeld(List<Object> batch, int from, int to) {
+    int held = 0;
     for (int i = from; i < to; i++) {
       if (!(batch.get(i) instanceof Unheld<?>)) {
-        permits.release();
+        held++;
       }
+    }
+    if (held > 0) {
+      permits.release(held);
     }
   }
 

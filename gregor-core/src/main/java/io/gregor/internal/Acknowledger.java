@@ -133,6 +133,13 @@ final class Acknowledger {
   private volatile long totalAtCommit;
 
   /**
+   * The acknowledgement (by {@link #acknowledgedTotal}) that makes a commit due and wakes the loop:
+   * exactly that one, so that without commits (automatic commits off) acknowledgements do not wake
+   * the loop every turn. Loop writes; see {@link #committed} for the race with a moving mark.
+   */
+  private volatile long commitWakeAt;
+
+  /**
    * How many acknowledgements not yet folded in are worth waking the loop for: one while a
    * revocation waits, enough to go below the low-water mark while full, and none otherwise (the
    * loop folds them in on its next turn anyway: waking it for each would spin it at the handlers'
@@ -254,6 +261,7 @@ final class Acknowledger {
     this.loop = loop;
     this.lowCount = lowWater(settings.maxUnacknowledged());
     this.lowBytes = lowWater(settings.maxUnacknowledgedBytes());
+    this.commitWakeAt = settings.commitEvery();
   }
 
   /** Three quarters of a bound: where fetching resumes after the bound held it. */
@@ -296,7 +304,7 @@ final class Acknowledger {
     entry.partition.acknowledged.incrementAndGet();
     acknowledgedBytes.addAndGet(entry.bytes);
     long total = acknowledgedTotal.incrementAndGet();
-    if (total - totalAtCommit == settings.commitEvery() || total - foldedTotal >= wakeAt) {
+    if (total == commitWakeAt || total - foldedTotal >= wakeAt) {
       wake();
     }
   }
@@ -607,9 +615,19 @@ final class Acknowledger {
     updateWakeAt();
   }
 
-  /** A commit was made: counting towards the next starts again. */
+  /**
+   * A commit was made: counting towards the next starts again. The mark moves while threads
+   * acknowledge: one that read the old mark may have reached the new one already, and woken nobody;
+   * so the loop reads the count again after moving it, and wakes itself ({@link #hasSignals}) if
+   * the mark was reached meanwhile.
+   */
   void committed() {
-    totalAtCommit = acknowledgedTotal.get();
+    long total = acknowledgedTotal.get();
+    totalAtCommit = total;
+    commitWakeAt = total + settings.commitEvery();
+    if (acknowledgedTotal.get() >= commitWakeAt) {
+      urgent.set(true);
+    }
   }
 
   /** Whether enough records were acknowledged since the last commit to commit now. */

@@ -63,9 +63,10 @@ public final class Emitter<E> {
     this.policy = policy;
     this.permits = permits;
     this.unreadErrors = unreadErrors;
-    // Assigned before the thread starts: run() reads it. A platform thread, as the loops' (see
-    // LoopCore): it is woken once per batch, and a virtual one's wake also wakes a carrier thread.
-    this.thread = Thread.ofPlatform().daemon().name(name).unstarted(this::run);
+    // Assigned before the thread starts: run() reads it. A virtual thread, unlike the loops' (see
+    // LoopCore): it outlives a closed producer whose output nobody reads (it waits for room for
+    // what is left), which must cost no OS thread; and it wakes once per batch, not per event.
+    this.thread = Thread.ofVirtual().name(name).unstarted(this::run);
     thread.start();
   }
 

@@ -787,6 +787,9 @@ public final class PollLoop<K, V, T> {
               timeout);
           return;
         }
+        if (acknowledger.hasSignals()) {
+          continue; // the acknowledger woke the loop (it may be the loop itself): apply them now
+        }
         LockSupport.parkNanos(Math.min(left, Duration.ofMillis(50).toNanos()));
       }
     } finally {

@@ -203,6 +203,52 @@ class AcknowledgerTest {
   }
 
   @Test
+  void withoutCommits_acknowledgementsPastCommitEvery_wakeTheLoopOnlyOnce() {
+    // given: automatic commits off, so the loop never commits (committed() is not called)
+    var acknowledger = acknowledger(Acknowledgements.defaults().withCommitEvery(2));
+    List<Received<String, String>> records = new ArrayList<>();
+    for (long offset = 0; offset < 10; offset++) {
+      records.add(record(0, offset));
+      acknowledger.delivered(records.getLast(), null, null, offset + 1);
+    }
+
+    // when: each acknowledgement comes after the loop's turn, which applies what came before
+    for (var record : records) {
+      acknowledger.acknowledge(record);
+      acknowledger.apply();
+    }
+
+    // then: the commit came due once, and that alone woke the loop; a wake per acknowledgement
+    // would spin the loop at the handlers' pace
+    assertThat(acknowledger.commitDue()).isTrue();
+    assertThat(loop.wakes.get()).isEqualTo(1);
+  }
+
+  @Test
+  void aCommit_movesTheMark_andTheNextCommitEveryAcknowledgementsWakeTheLoopAgain() {
+    // given
+    var acknowledger = acknowledger(Acknowledgements.defaults().withCommitEvery(2));
+    List<Received<String, String>> records = new ArrayList<>();
+    for (long offset = 0; offset < 4; offset++) {
+      records.add(record(0, offset));
+      acknowledger.delivered(records.getLast(), null, null, offset + 1);
+    }
+    records.subList(0, 2).forEach(acknowledger::acknowledge);
+    acknowledger.apply();
+    acknowledger.committed();
+
+    // when
+    acknowledger.acknowledge(records.get(2));
+    boolean dueAfterOne = acknowledger.commitDue();
+    acknowledger.acknowledge(records.get(3));
+
+    // then
+    assertThat(dueAfterOne).isFalse();
+    assertThat(acknowledger.commitDue()).isTrue();
+    assertThat(loop.wakes.get()).isEqualTo(2);
+  }
+
+  @Test
   void anAcknowledgementOfARecordNoLongerWaiting_changesNothing() {
     // given: a record acknowledged once
     var acknowledger = acknowledger(Acknowledgements.defaults());

@@ -287,13 +287,27 @@ public final class Bench {
     if (options.reactor()) {
       contenders.add("reactor-consume");
     }
+    // Each contender first reads as many records unmeasured (the JIT's warm-up in its fresh JVM):
+    // a measured span of about a second was otherwise mostly compilation, for both contenders.
+    int warmUp = options.records();
     for (int partitions : partitionCounts()) {
       String measure = "consume-p" + partitions;
       String topic = measure + "-data";
-      fill(topic, partitions, options.records());
+      fill(topic, partitions, warmUp + options.records());
       for (int round = 1; round <= options.rounds(); round++) {
         for (String contender : rotate(contenders, round)) {
-          record(measure, contender, round, runContender(contender, topic, options.records()));
+          record(
+              measure,
+              contender,
+              round,
+              run(
+                  contender,
+                  List.of(
+                      "bootstrap=" + bootstrap,
+                      "topic=" + topic,
+                      "records=" + options.records(),
+                      "warmup=" + warmUp),
+                  List.of("-Xms1g", "-Xmx1g")));
         }
       }
       deleteTopic(topic);

@@ -71,6 +71,7 @@ public final class Contender {
     String bootstrap = options.get("bootstrap");
     String topic = options.get("topic");
     int records = Integer.parseInt(options.getOrDefault("records", "0"));
+    int warmUp = Integer.parseInt(options.getOrDefault("warmup", "0"));
     Map<String, Object> result =
         switch (args[0]) {
           case "raw-produce" ->
@@ -79,8 +80,8 @@ public final class Contender {
           case "gregor-produce" -> gregorProduce(bootstrap, topic, records, false);
           case "gregor-produce-data" -> gregorProduce(bootstrap, topic, records, true);
           case "sync-produce" -> syncProduce(bootstrap, topic, records);
-          case "raw-consume" -> rawConsume(bootstrap, topic, records);
-          case "gregor-consume" -> gregorConsume(bootstrap, topic, records);
+          case "raw-consume" -> rawConsume(bootstrap, topic, records, warmUp);
+          case "gregor-consume" -> gregorConsume(bootstrap, topic, records, warmUp);
           case "raw-latency", "gregor-latency" ->
               latency(
                   args[0].startsWith("gregor"),
@@ -302,31 +303,39 @@ public final class Contender {
         .toList();
   }
 
-  private static Map<String, Object> rawConsume(String bootstrap, String topic, int n) {
+  /**
+   * Reads {@code warmUp} records unmeasured, then {@code n} measured (with no warm-up, the span
+   * includes the assignment and the seek).
+   */
+  private static Map<String, Object> rawConsume(String bootstrap, String topic, int n, int warmUp) {
     try (var consumer =
         new KafkaConsumer<>(
             consumerConfig(bootstrap), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = partitionsOf(consumer, topic);
-      long start = startMeasuring();
+      long start = warmUp == 0 ? startMeasuring() : 0;
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       long count = 0;
       long bytes = 0;
-      while (count < n) {
+      while (count < warmUp + n) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofSeconds(1))) {
-          count++;
+          if (count++ == warmUp) {
+            start = warmUp == 0 ? start : startMeasuring();
+            bytes = 0;
+          }
           bytes += record.value().length;
         }
       }
-      Map<String, Object> result = throughput(count, System.nanoTime() - start);
+      Map<String, Object> result = throughput(count - warmUp, System.nanoTime() - start);
       result.put("bytes", bytes);
       result.put("heapAfterGcMiB", heapAfterGcMiB()); // the consumer still open
       return result;
     }
   }
 
-  private static Map<String, Object> gregorConsume(String bootstrap, String topic, int n)
-      throws InterruptedException {
+  /** As {@link #rawConsume}, through Gregor's consumer. */
+  private static Map<String, Object> gregorConsume(
+      String bootstrap, String topic, int n, int warmUp) throws InterruptedException {
     List<TopicPartition> partitions;
     try (var probe =
         new KafkaConsumer<>(
@@ -337,18 +346,21 @@ public final class Contender {
         ConsumerSettings.create(consumerConfig(bootstrap), Codecs.bytes(), Codecs.bytes())
             .withOutputPolicy(EventType.ERROR);
     try (Consumer<byte[], byte[], Received<byte[], byte[]>> consumer = Consumer.create(settings)) {
-      long start = startMeasuring();
+      long start = warmUp == 0 ? startMeasuring() : 0;
       consumer.assign(Set.copyOf(partitions));
       consumer.seekToBeginning(Set.copyOf(partitions));
       long count = 0;
       long bytes = 0;
-      while (count < n) {
+      while (count < warmUp + n) {
         if (consumer.output().receive() instanceof Event.Data<Received<byte[], byte[]>>(var r)) {
-          count++;
+          if (count++ == warmUp) {
+            start = warmUp == 0 ? start : startMeasuring();
+            bytes = 0;
+          }
           bytes += r.value().length;
         }
       }
-      Map<String, Object> result = throughput(count, System.nanoTime() - start);
+      Map<String, Object> result = throughput(count - warmUp, System.nanoTime() - start);
       result.put("bytes", bytes);
       result.put("heapAfterGcMiB", heapAfterGcMiB()); // the consumer still open
       return result;

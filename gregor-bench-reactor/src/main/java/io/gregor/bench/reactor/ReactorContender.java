@@ -39,10 +39,11 @@ public final class ReactorContender {
     String bootstrap = options.get("bootstrap");
     String topic = options.get("topic");
     int records = Integer.parseInt(options.get("records"));
+    int warmUp = Integer.parseInt(options.getOrDefault("warmup", "0"));
     Map<String, Object> result =
         switch (args[0]) {
           case "reactor-produce" -> produce(bootstrap, topic, records);
-          case "reactor-consume" -> consume(bootstrap, topic, records);
+          case "reactor-consume" -> consume(bootstrap, topic, records, warmUp);
           default -> throw new IllegalArgumentException("unknown contender " + args[0]);
         };
     StringBuilder line = new StringBuilder("RESULT");
@@ -100,7 +101,8 @@ public final class ReactorContender {
     return result;
   }
 
-  private static Map<String, Object> consume(String bootstrap, String topic, int n) {
+  /** Reads {@code warmUp} records unmeasured, then {@code n} measured. */
+  private static Map<String, Object> consume(String bootstrap, String topic, int n, int warmUp) {
     Map<String, Object> config = new HashMap<>();
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -118,15 +120,24 @@ public final class ReactorContender {
             .assignment(partitions)
             .addAssignListener(assigned -> assigned.forEach(p -> p.seekToBeginning()));
     AtomicLong bytes = new AtomicLong();
-    long start = System.nanoTime();
+    AtomicLong seen = new AtomicLong();
+    AtomicLong start = new AtomicLong(System.nanoTime());
     long count =
         KafkaReceiver.create(options)
             .receive()
-            .take(n)
-            .doOnNext(record -> bytes.addAndGet(record.value().length))
+            .take((long) warmUp + n)
+            .doOnNext(
+                record -> {
+                  if (seen.getAndIncrement() == warmUp && warmUp > 0) {
+                    start.set(System.nanoTime());
+                  }
+                  if (seen.get() > warmUp) {
+                    bytes.addAndGet(record.value().length);
+                  }
+                })
             .count()
             .block(Duration.ofMinutes(5));
-    Map<String, Object> result = throughput(count, System.nanoTime() - start);
+    Map<String, Object> result = throughput(count - warmUp, System.nanoTime() - start.get());
     result.put("bytes", bytes.get());
     return result;
   }

@@ -242,13 +242,7 @@ final class Report {
     List<Bench.Row> raw = grouped.getOrDefault("raw-latency", List.of());
     grouped.forEach(
         (contender, list) -> {
-          List<Double> differences = new ArrayList<>();
-          for (Bench.Row row : list) {
-            raw.stream()
-                .filter(r -> r.round() == row.round())
-                .findFirst()
-                .ifPresent(r -> differences.add(row.number("p99us") - r.number("p99us")));
-          }
+          List<Double> differences = sameRoundDifferences(list, raw, "p99us");
           boolean isRaw = contender.equals("raw-latency");
           Stats difference = Stats.of(differences);
           md.append(
@@ -416,6 +410,19 @@ final class Report {
     md.append('\n');
   }
 
+  /** Per round, {@code metric} of each row minus the raw row's of the same round. */
+  private static List<Double> sameRoundDifferences(
+      List<Bench.Row> rows, List<Bench.Row> raw, String metric) {
+    List<Double> differences = new ArrayList<>();
+    for (Bench.Row row : rows) {
+      raw.stream()
+          .filter(r -> r.round() == row.round())
+          .findFirst()
+          .ifPresent(r -> differences.add(row.number(metric) - r.number(metric)));
+    }
+    return differences;
+  }
+
   private void startup() {
     Map<String, List<Bench.Row>> grouped = byContender("startup");
     if (grouped.isEmpty()) {
@@ -435,13 +442,7 @@ final class Report {
     grouped.forEach(
         (contender, list) -> {
           Stats millis = stats(list, row -> row.number("millis"));
-          List<Double> differences = new ArrayList<>();
-          for (Bench.Row row : list) {
-            raw.stream()
-                .filter(r -> r.round() == row.round())
-                .findFirst()
-                .ifPresent(r -> differences.add(row.number("millis") - r.number("millis")));
-          }
+          List<Double> differences = sameRoundDifferences(list, raw, "millis");
           Stats difference = Stats.of(differences);
           boolean isRaw = contender.equals("raw-startup");
           md.append(

@@ -192,9 +192,7 @@ final class Acknowledger {
     boolean tidy() {
       int newlyAcknowledged = acknowledged.getAndSet(0);
       live -= newlyAcknowledged;
-      while (!entries.isEmpty() && gone(entries.peekFirst())) {
-        entries.pollFirst();
-      }
+      first(); // drops what no longer waits from the front
       if (entries.size() > 64 && entries.size() > 2 * live) {
         entries.removeIf(Acknowledger::gone);
       }

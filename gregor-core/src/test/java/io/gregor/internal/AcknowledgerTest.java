@@ -64,6 +64,17 @@ class AcknowledgerTest {
         null);
   }
 
+  /** Delivers records at offsets 0 to {@code count - 1} of partition 0, in order; returns them. */
+  private static List<Received<String, String>> deliverOnPartition0(
+      Acknowledger acknowledger, int count) {
+    List<Received<String, String>> records = new ArrayList<>();
+    for (long offset = 0; offset < count; offset++) {
+      records.add(record(0, offset));
+      acknowledger.delivered(records.getLast(), null, null, offset + 1);
+    }
+    return records;
+  }
+
   private static TopicPartition partition(int partition) {
     return new TopicPartition(TOPIC, partition);
   }
@@ -73,11 +84,7 @@ class AcknowledgerTest {
       throws InterruptedException {
     // given
     var acknowledger = acknowledger(Acknowledgements.defaults());
-    List<Received<String, String>> records = new ArrayList<>();
-    for (long offset = 0; offset < 10; offset++) {
-      records.add(record(0, offset));
-      acknowledger.delivered(records.getLast(), null, null, offset + 1);
-    }
+    List<Received<String, String>> records = deliverOnPartition0(acknowledger, 10);
 
     // when: another thread acknowledges the first five
     Thread acknowledging =
@@ -157,11 +164,7 @@ class AcknowledgerTest {
   void atTheBound_enoughAcknowledgementsToResumeFetching_wakeTheLoopOnce() {
     // given: a bound of 8 records, reached; fetching resumes at 6 (three quarters)
     var acknowledger = acknowledger(Acknowledgements.defaults().withMaxUnacknowledged(8, 1L << 40));
-    List<Received<String, String>> records = new ArrayList<>();
-    for (long offset = 0; offset < 8; offset++) {
-      records.add(record(0, offset));
-      acknowledger.delivered(records.getLast(), null, null, offset + 1);
-    }
+    List<Received<String, String>> records = deliverOnPartition0(acknowledger, 8);
     assertThat(acknowledger.full()).isTrue();
 
     // when
@@ -183,11 +186,7 @@ class AcknowledgerTest {
   void commitEveryAcknowledgements_makeACommitDue_andWakeTheLoop() {
     // given
     var acknowledger = acknowledger(Acknowledgements.defaults().withCommitEvery(3));
-    List<Received<String, String>> records = new ArrayList<>();
-    for (long offset = 0; offset < 6; offset++) {
-      records.add(record(0, offset));
-      acknowledger.delivered(records.getLast(), null, null, offset + 1);
-    }
+    List<Received<String, String>> records = deliverOnPartition0(acknowledger, 6);
 
     // when
     records.subList(0, 2).forEach(acknowledger::acknowledge);
@@ -206,11 +205,7 @@ class AcknowledgerTest {
   void withoutCommits_acknowledgementsPastCommitEvery_wakeTheLoopOnlyOnce() {
     // given: automatic commits off, so the loop never commits (committed() is not called)
     var acknowledger = acknowledger(Acknowledgements.defaults().withCommitEvery(2));
-    List<Received<String, String>> records = new ArrayList<>();
-    for (long offset = 0; offset < 10; offset++) {
-      records.add(record(0, offset));
-      acknowledger.delivered(records.getLast(), null, null, offset + 1);
-    }
+    List<Received<String, String>> records = deliverOnPartition0(acknowledger, 10);
 
     // when: each acknowledgement comes after the loop's turn, which applies what came before
     for (var record : records) {
@@ -228,11 +223,7 @@ class AcknowledgerTest {
   void aCommit_movesTheMark_andTheNextCommitEveryAcknowledgementsWakeTheLoopAgain() {
     // given
     var acknowledger = acknowledger(Acknowledgements.defaults().withCommitEvery(2));
-    List<Received<String, String>> records = new ArrayList<>();
-    for (long offset = 0; offset < 4; offset++) {
-      records.add(record(0, offset));
-      acknowledger.delivered(records.getLast(), null, null, offset + 1);
-    }
+    List<Received<String, String>> records = deliverOnPartition0(acknowledger, 4);
     records.subList(0, 2).forEach(acknowledger::acknowledge);
     acknowledger.apply();
     acknowledger.committed();

@@ -85,6 +85,22 @@ public final class Bench {
       return Math.clamp(processRecords / 20, 1, PROCESS_KEYS);
     }
 
+    /**
+     * The records a consumer reads in each pass: five times as many as are produced, so that a warm
+     * consumer's measured span (a few million records a second) lasts about a second.
+     */
+    int consumeRecords() {
+      return records * 5;
+    }
+
+    /**
+     * Whether produce, consume and process contenders warm their JVM up before the measured span:
+     * not in the quick run, a smoke test whose figures mean nothing.
+     */
+    boolean warmUp() {
+      return !quick;
+    }
+
     /** Whether this run includes a measure (produce, consume, latency, memory, process, micro). */
     boolean includes(String measure) {
       return only.isEmpty() || only.contains(measure);
@@ -258,7 +274,20 @@ public final class Bench {
         for (String contender : rotate(contenders, round)) {
           String topic = measure + "-r" + round + "-" + contender;
           createTopic(topic, partitions);
-          record(measure, contender, round, runContender(contender, topic, records(contender)));
+          // Warm: passes of as many records until the JIT compilers are quiet, as for consume.
+          record(
+              measure,
+              contender,
+              round,
+              run(
+                  contender,
+                  List.of(
+                      "bootstrap=" + bootstrap,
+                      "topic=" + topic,
+                      "records=" + records(contender),
+                      // Reactor's sender takes seconds a pass: not limited by the JIT, left cold.
+                      "warmup=" + (options.warmUp() && !contender.equals("reactor-produce"))),
+                  List.of("-Xms1g", "-Xmx1g")));
           deleteTopic(topic);
         }
       }
@@ -287,13 +316,12 @@ public final class Bench {
     if (options.reactor()) {
       contenders.add("reactor-consume");
     }
-    // Each contender first reads as many records unmeasured (the JIT's warm-up in its fresh JVM):
-    // a measured span of about a second was otherwise mostly compilation, for both contenders.
-    int warmUp = options.records();
+    // Each contender first reads the topic unmeasured until the JIT compilers are quiet, in its
+    // fresh JVM: a measured span of about a second was otherwise mostly compilation.
     for (int partitions : partitionCounts()) {
       String measure = "consume-p" + partitions;
       String topic = measure + "-data";
-      fill(topic, partitions, warmUp + options.records());
+      fill(topic, partitions, options.consumeRecords());
       for (int round = 1; round <= options.rounds(); round++) {
         for (String contender : rotate(contenders, round)) {
           record(
@@ -305,8 +333,8 @@ public final class Bench {
                   List.of(
                       "bootstrap=" + bootstrap,
                       "topic=" + topic,
-                      "records=" + options.records(),
-                      "warmup=" + warmUp),
+                      "records=" + options.consumeRecords(),
+                      "warmup=" + options.warmUp()),
                   List.of("-Xms1g", "-Xmx1g")));
         }
       }
@@ -402,7 +430,9 @@ public final class Bench {
                     "topic=" + topic,
                     "records=" + options.processRecords(),
                     "group=" + topic + "-r" + round + "-" + contender,
-                    "concurrency=" + options.processKeys()),
+                    "concurrency=" + options.processKeys(),
+                    // Parallel Consumer takes seconds a pass: not limited by the JIT, left cold.
+                    "warmup=" + (options.warmUp() && !contender.equals("pc-process"))),
                 List.of("-Xms1g", "-Xmx1g")));
       }
     }

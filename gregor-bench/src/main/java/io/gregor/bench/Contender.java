@@ -32,6 +32,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -71,14 +72,18 @@ public final class Contender {
     String bootstrap = options.get("bootstrap");
     String topic = options.get("topic");
     int records = Integer.parseInt(options.getOrDefault("records", "0"));
-    int warmUp = Integer.parseInt(options.getOrDefault("warmup", "0"));
+    boolean warmUp = Boolean.parseBoolean(options.getOrDefault("warmup", "false"));
     Map<String, Object> result =
         switch (args[0]) {
           case "raw-produce" ->
               rawProduce(
-                  bootstrap, topic, records, Integer.parseInt(options.getOrDefault("keys", "0")));
-          case "gregor-produce" -> gregorProduce(bootstrap, topic, records, false);
-          case "gregor-produce-data" -> gregorProduce(bootstrap, topic, records, true);
+                  bootstrap,
+                  topic,
+                  records,
+                  Integer.parseInt(options.getOrDefault("keys", "0")),
+                  warmUp);
+          case "gregor-produce" -> gregorProduce(bootstrap, topic, records, false, warmUp);
+          case "gregor-produce-data" -> gregorProduce(bootstrap, topic, records, true, warmUp);
           case "sync-produce" -> syncProduce(bootstrap, topic, records);
           case "raw-consume" -> rawConsume(bootstrap, topic, records, warmUp);
           case "gregor-consume" -> gregorConsume(bootstrap, topic, records, warmUp);
@@ -105,14 +110,22 @@ public final class Contender {
                   options.get("group"));
           case "raw-startup" -> rawStartup(bootstrap, topic, options.get("group"));
           case "gregor-startup" -> gregorStartup(bootstrap, topic, options.get("group"));
-          case "raw-process" -> rawProcess(bootstrap, topic, records, options.get("group"));
-          case "gregor-process" ->
-              gregorProcess(
-                  bootstrap,
-                  topic,
-                  records,
+          case "raw-process" ->
+              inGroups(
+                  warmUp,
                   options.get("group"),
-                  Integer.parseInt(options.get("concurrency")));
+                  group -> rawProcess(bootstrap, topic, records, group));
+          case "gregor-process" ->
+              inGroups(
+                  warmUp,
+                  options.get("group"),
+                  group ->
+                      gregorProcess(
+                          bootstrap,
+                          topic,
+                          records,
+                          group,
+                          Integer.parseInt(options.get("concurrency"))));
           default -> throw new IllegalArgumentException("unknown contender " + args[0]);
         };
     StringBuilder line = new StringBuilder("RESULT");
@@ -157,10 +170,19 @@ public final class Contender {
         .getProcessCpuTime();
   }
 
+  /** The JIT compilers' time (all compiler threads) when the measured span began. */
+  private static long jitAtStart;
+
+  /** The JIT compilers' time so far, in ms (all compiler threads). */
+  private static long jitMillis() {
+    return ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+  }
+
   /** Begins a measured span: notes the allocation so far; returns the clock. */
   private static long startMeasuring() {
     allocatedAtStart = allocatedBytes();
     cpuAtStart = cpuNanos();
+    jitAtStart = jitMillis();
     return System.nanoTime();
   }
 
@@ -189,44 +211,54 @@ public final class Contender {
           String.format("%.0f", (allocatedBytes() - allocatedAtStart) / (double) records));
       result.put(
           "cpuMicrosPerRecord", String.format("%.2f", (cpuNanos() - cpuAtStart) / 1e3 / records));
+      result.put("jitMillis", jitMillis() - jitAtStart);
     }
     return result;
   }
 
   // ---------------------------------------------------------------- produce
 
-  /** Sends {@code n} records; with {@code keys} above 0, keyed {@code key-<i % keys>}. */
-  private static Map<String, Object> rawProduce(String bootstrap, String topic, int n, int keys) {
+  /**
+   * Sends {@code n} records (after warm-up passes that send as many, with {@code warmUp}); with
+   * {@code keys} above 0, keyed {@code key-<i % keys>}.
+   */
+  private static Map<String, Object> rawProduce(
+      String bootstrap, String topic, int n, int keys, boolean warmUp) throws Exception {
     Map<String, Object> config = producerConfig(bootstrap);
     byte[] value = value();
-    AtomicLong failed = new AtomicLong();
-    try (var producer =
-        new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
-      long start = startMeasuring();
-      for (int i = 0; i < n; i++) {
-        byte[] key = keys > 0 ? key(i % keys) : null;
-        producer.send(
-            new ProducerRecord<>(topic, key, value),
-            (metadata, exception) -> {
-              if (exception != null) {
-                failed.incrementAndGet();
-              }
-            });
-      }
-      producer.flush();
-      long nanos = System.nanoTime() - start;
-      Map<String, Object> result = throughput(n, nanos);
-      result.put("failed", failed.get());
-      return result;
-    }
+    return afterWarmUp(
+        warmUp,
+        measured -> {
+          AtomicLong failed = new AtomicLong();
+          try (var producer =
+              new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
+            long start = startMeasuring();
+            for (int i = 0; i < n; i++) {
+              byte[] key = keys > 0 ? key(i % keys) : null;
+              producer.send(
+                  new ProducerRecord<>(topic, key, value),
+                  (metadata, exception) -> {
+                    if (exception != null) {
+                      failed.incrementAndGet();
+                    }
+                  });
+            }
+            producer.flush();
+            long nanos = System.nanoTime() - start;
+            Map<String, Object> result = throughput(n, nanos);
+            result.put("failed", failed.get());
+            return result;
+          }
+        });
   }
 
   static byte[] key(int key) {
     return ("key-" + key).getBytes(StandardCharsets.UTF_8);
   }
 
+  /** As {@link #rawProduce}, through Gregor's producer, with or without data events. */
   private static Map<String, Object> gregorProduce(
-      String bootstrap, String topic, int n, boolean dataEvents) throws InterruptedException {
+      String bootstrap, String topic, int n, boolean dataEvents, boolean warmUp) throws Exception {
     var settings =
         ProducerSettings.create(producerConfig(bootstrap), Codecs.bytes(), Codecs.bytes())
             .withOutputPolicy(
@@ -234,6 +266,17 @@ public final class Contender {
                     ? new EventType[] {EventType.DATA, EventType.ERROR}
                     : new EventType[] {EventType.ERROR});
     byte[] value = value();
+    return afterWarmUp(
+        warmUp, measured -> gregorProducePass(settings, topic, value, n, dataEvents));
+  }
+
+  private static Map<String, Object> gregorProducePass(
+      ProducerSettings<Message<byte[], byte[]>, byte[], byte[]> settings,
+      String topic,
+      byte[] value,
+      int n,
+      boolean dataEvents)
+      throws InterruptedException {
     AtomicLong delivered = new AtomicLong();
     AtomicLong failed = new AtomicLong();
     CountDownLatch allResults = new CountDownLatch(1);
@@ -303,39 +346,84 @@ public final class Contender {
         .toList();
   }
 
+  /** A pass over a topic: measured (returns the result) or not (returns null). */
+  private interface Pass {
+    Map<String, Object> run(boolean measured) throws Exception;
+  }
+
+  /** At most this many passes warm a consumer's JVM up. */
+  private static final int WARM_UP_PASSES = 12;
+
+  /** A pass during which the JIT compilers worked less than this long (ms) ends the warm-up. */
+  private static final long QUIET_JIT_MILLIS = 50;
+
   /**
-   * Reads {@code warmUp} records unmeasured, then {@code n} measured (with no warm-up, the span
-   * includes the assignment and the seek).
+   * With {@code warmUp}, runs {@code pass} unmeasured until the JIT compilers are quiet (a pass
+   * during which they compiled for less than {@value #QUIET_JIT_MILLIS} ms, at most {@value
+   * #WARM_UP_PASSES} passes), then once measured; otherwise measured at once, cold. A pass of a
+   * million records lasts a fraction of a second, and a fresh JVM's compilers kept both cores busy
+   * for several such passes: measured cold (or after one pass), the span measured compilation more
+   * than the consumer.
    */
-  private static Map<String, Object> rawConsume(String bootstrap, String topic, int n, int warmUp) {
-    try (var consumer =
-        new KafkaConsumer<>(
-            consumerConfig(bootstrap), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = partitionsOf(consumer, topic);
-      long start = warmUp == 0 ? startMeasuring() : 0;
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      long count = 0;
-      long bytes = 0;
-      while (count < warmUp + n) {
-        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofSeconds(1))) {
-          if (count++ == warmUp) {
-            start = warmUp == 0 ? start : startMeasuring();
-            bytes = 0;
-          }
-          bytes += record.value().length;
-        }
+  private static Map<String, Object> afterWarmUp(boolean warmUp, Pass pass) throws Exception {
+    int passes = 0;
+    while (warmUp && passes < WARM_UP_PASSES) {
+      long before = jitMillis();
+      pass.run(false);
+      passes++;
+      if (jitMillis() - before < QUIET_JIT_MILLIS) {
+        break;
       }
-      Map<String, Object> result = throughput(count - warmUp, System.nanoTime() - start);
-      result.put("bytes", bytes);
-      result.put("heapAfterGcMiB", heapAfterGcMiB()); // the consumer still open
-      return result;
     }
+    Map<String, Object> result = pass.run(true);
+    result.put("warmUpPasses", passes);
+    return result;
+  }
+
+  /**
+   * Reads the topic's {@code n} records from the beginning with the raw client: cold, the span runs
+   * from the assignment; after a warm-up, from the first record (the same for every contender).
+   */
+  private static Map<String, Object> rawConsume(
+      String bootstrap, String topic, int n, boolean warmUp) throws Exception {
+    return afterWarmUp(
+        warmUp,
+        measured -> {
+          try (var consumer =
+              new KafkaConsumer<>(
+                  consumerConfig(bootstrap),
+                  new ByteArrayDeserializer(),
+                  new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = partitionsOf(consumer, topic);
+            long start = measured && !warmUp ? startMeasuring() : 0;
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long count = 0;
+            long bytes = 0;
+            while (count < n) {
+              for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofSeconds(1))) {
+                if (count++ == 0 && measured && warmUp) {
+                  start = startMeasuring();
+                }
+                bytes += record.value().length;
+              }
+            }
+            return measured ? consumed(count, start, bytes) : null;
+          }
+        });
+  }
+
+  /** What a measured pass over {@code count} records found, the consumer still open. */
+  private static Map<String, Object> consumed(long count, long start, long bytes) {
+    Map<String, Object> result = throughput(count, System.nanoTime() - start);
+    result.put("bytes", bytes);
+    result.put("heapAfterGcMiB", heapAfterGcMiB());
+    return result;
   }
 
   /** As {@link #rawConsume}, through Gregor's consumer. */
   private static Map<String, Object> gregorConsume(
-      String bootstrap, String topic, int n, int warmUp) throws InterruptedException {
+      String bootstrap, String topic, int n, boolean warmUp) throws Exception {
     List<TopicPartition> partitions;
     try (var probe =
         new KafkaConsumer<>(
@@ -345,26 +433,28 @@ public final class Contender {
     var settings =
         ConsumerSettings.create(consumerConfig(bootstrap), Codecs.bytes(), Codecs.bytes())
             .withOutputPolicy(EventType.ERROR);
-    try (Consumer<byte[], byte[], Received<byte[], byte[]>> consumer = Consumer.create(settings)) {
-      long start = warmUp == 0 ? startMeasuring() : 0;
-      consumer.assign(Set.copyOf(partitions));
-      consumer.seekToBeginning(Set.copyOf(partitions));
-      long count = 0;
-      long bytes = 0;
-      while (count < warmUp + n) {
-        if (consumer.output().receive() instanceof Event.Data<Received<byte[], byte[]>>(var r)) {
-          if (count++ == warmUp) {
-            start = warmUp == 0 ? start : startMeasuring();
-            bytes = 0;
+    return afterWarmUp(
+        warmUp,
+        measured -> {
+          try (Consumer<byte[], byte[], Received<byte[], byte[]>> consumer =
+              Consumer.create(settings)) {
+            long start = measured && !warmUp ? startMeasuring() : 0;
+            consumer.assign(Set.copyOf(partitions));
+            consumer.seekToBeginning(Set.copyOf(partitions));
+            long count = 0;
+            long bytes = 0;
+            while (count < n) {
+              if (consumer.output().receive()
+                  instanceof Event.Data<Received<byte[], byte[]>>(var record)) {
+                if (count++ == 0 && measured && warmUp) {
+                  start = startMeasuring();
+                }
+                bytes += record.value().length;
+              }
+            }
+            return measured ? consumed(count, start, bytes) : null;
           }
-          bytes += r.value().length;
-        }
-      }
-      Map<String, Object> result = throughput(count - warmUp, System.nanoTime() - start);
-      result.put("bytes", bytes);
-      result.put("heapAfterGcMiB", heapAfterGcMiB()); // the consumer still open
-      return result;
-    }
+        });
   }
 
   // ---------------------------------------------------------------- groups
@@ -521,6 +611,75 @@ public final class Contender {
   }
 
   // ---------------------------------------------------------------- process
+
+  /** A pass that reads a topic from the start in a consumer group of its own. */
+  private interface GroupPass {
+    Map<String, Object> run(String group) throws Exception;
+  }
+
+  /** How many measured passes a warm processing contender adds up (each lasts well under 1 s). */
+  private static final int MEASURED_PROCESS_PASSES = 5;
+
+  /**
+   * {@link #afterWarmUp}, each pass in a group of its own, so that every pass reads the whole
+   * topic; warm, {@value #MEASURED_PROCESS_PASSES} measured passes added up (records, seconds, CPU
+   * time, order violations, duplicates), since one warm pass over the workload is too short to
+   * measure.
+   */
+  private static Map<String, Object> inGroups(boolean warmUp, String group, GroupPass pass)
+      throws Exception {
+    AtomicInteger passes = new AtomicInteger();
+    return afterWarmUp(
+        warmUp,
+        measured -> {
+          if (!measured) {
+            return pass.run(group + "-warm-up-" + passes.incrementAndGet());
+          }
+          if (!warmUp) {
+            return pass.run(group);
+          }
+          List<Map<String, Object>> results = new ArrayList<>();
+          for (int i = 1; i <= MEASURED_PROCESS_PASSES; i++) {
+            results.add(pass.run(group + "-" + i));
+          }
+          return addedUp(results);
+        });
+  }
+
+  /** Processing results of several passes as one. */
+  private static Map<String, Object> addedUp(List<Map<String, Object>> results) {
+    long records = 0;
+    long fewest = Long.MAX_VALUE;
+    double seconds = 0;
+    double cpuMicros = 0;
+    long violations = 0;
+    long duplicates = 0;
+    long errors = 0;
+    boolean complete = true;
+    for (Map<String, Object> result : results) {
+      long count = Long.parseLong(result.get("records").toString());
+      records += count;
+      fewest = Math.min(fewest, count);
+      seconds += Double.parseDouble(result.get("seconds").toString());
+      cpuMicros +=
+          Double.parseDouble(result.getOrDefault("cpuMicrosPerRecord", "0").toString()) * count;
+      violations += Long.parseLong(result.get("orderViolations").toString());
+      duplicates += Long.parseLong(result.get("duplicates").toString());
+      errors += Long.parseLong(result.getOrDefault("errors", "0").toString());
+      complete &= Boolean.parseBoolean(result.get("complete").toString());
+    }
+    Map<String, Object> sum = new LinkedHashMap<>();
+    sum.put("records", fewest); // each pass reads the whole workload: the fewest any handled
+    sum.put("seconds", String.format("%.3f", seconds));
+    sum.put("recordsPerSec", Math.round(records / seconds));
+    sum.put("orderViolations", violations);
+    sum.put("duplicates", duplicates);
+    sum.put("complete", complete);
+    sum.put("cpuMicrosPerRecord", String.format("%.2f", cpuMicros / records));
+    sum.put("errors", errors);
+    sum.put("measuredPasses", results.size());
+    return sum;
+  }
 
   /**
    * The upper bound: one virtual thread per record as soon as it is polled; no order, no commits.

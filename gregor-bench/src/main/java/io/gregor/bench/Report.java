@@ -114,7 +114,9 @@ final class Report {
         .append(options.records())
         .append(" × ")
         .append(Contender.VALUE_SIZE)
-        .append(" B values, no key; send-then-wait: ")
+        .append(" B values, no key; consume: ")
+        .append(options.consumeRecords())
+        .append(" a pass, measured after passes until the JIT is quiet; send-then-wait: ")
         .append(options.syncRecords())
         .append(" |\n");
     md.append(

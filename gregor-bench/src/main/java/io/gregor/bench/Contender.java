@@ -346,12 +346,15 @@ public final class Contender {
         .toList();
   }
 
-  /** A pass over a topic: measured (returns the result) or not (returns null). */
+  /**
+   * One pass of a contender's workload: its result counts only when {@code measured} (a warm-up
+   * pass may return null).
+   */
   private interface Pass {
     Map<String, Object> run(boolean measured) throws Exception;
   }
 
-  /** At most this many passes warm a consumer's JVM up. */
+  /** At most this many passes warm a contender's JVM up. */
   private static final int WARM_UP_PASSES = 12;
 
   /** A pass during which the JIT compilers worked less than this long (ms) ends the warm-up. */
@@ -360,10 +363,9 @@ public final class Contender {
   /**
    * With {@code warmUp}, runs {@code pass} unmeasured until the JIT compilers are quiet (a pass
    * during which they compiled for less than {@value #QUIET_JIT_MILLIS} ms, at most {@value
-   * #WARM_UP_PASSES} passes), then once measured; otherwise measured at once, cold. A pass of a
-   * million records lasts a fraction of a second, and a fresh JVM's compilers kept both cores busy
-   * for several such passes: measured cold (or after one pass), the span measured compilation more
-   * than the consumer.
+   * #WARM_UP_PASSES} passes), then once measured; otherwise measured at once, cold. A pass lasts
+   * about a second or less, and a fresh JVM's compilers kept a core busy for several passes:
+   * measured cold (or after one pass), the span measured compilation more than the client.
    */
   private static Map<String, Object> afterWarmUp(boolean warmUp, Pass pass) throws Exception {
     int passes = 0;
@@ -633,7 +635,11 @@ public final class Contender {
         warmUp,
         measured -> {
           if (!measured) {
-            return pass.run(group + "-warm-up-" + passes.incrementAndGet());
+            Map<String, Object> result = pass.run(group + "-warm-up-" + passes.incrementAndGet());
+            if (!Boolean.parseBoolean(result.get("complete").toString())) {
+              throw new IllegalStateException("a warm-up pass did not complete: " + result);
+            }
+            return result;
           }
           if (!warmUp) {
             return pass.run(group);
@@ -652,6 +658,7 @@ public final class Contender {
     long fewest = Long.MAX_VALUE;
     double seconds = 0;
     double cpuMicros = 0;
+    boolean cpuOfEvery = true; // a pass that did not complete reports no CPU time
     long violations = 0;
     long duplicates = 0;
     long errors = 0;
@@ -661,8 +668,9 @@ public final class Contender {
       records += count;
       fewest = Math.min(fewest, count);
       seconds += Double.parseDouble(result.get("seconds").toString());
-      cpuMicros +=
-          Double.parseDouble(result.getOrDefault("cpuMicrosPerRecord", "0").toString()) * count;
+      Object cpu = result.get("cpuMicrosPerRecord");
+      cpuOfEvery &= cpu != null;
+      cpuMicros += cpu == null ? 0 : Double.parseDouble(cpu.toString()) * count;
       violations += Long.parseLong(result.get("orderViolations").toString());
       duplicates += Long.parseLong(result.get("duplicates").toString());
       errors += Long.parseLong(result.getOrDefault("errors", "0").toString());
@@ -675,7 +683,9 @@ public final class Contender {
     sum.put("orderViolations", violations);
     sum.put("duplicates", duplicates);
     sum.put("complete", complete);
-    sum.put("cpuMicrosPerRecord", String.format("%.2f", cpuMicros / records));
+    if (cpuOfEvery && records > 0) {
+      sum.put("cpuMicrosPerRecord", String.format("%.2f", cpuMicros / records));
+    }
     sum.put("errors", errors);
     sum.put("measuredPasses", results.size());
     return sum;

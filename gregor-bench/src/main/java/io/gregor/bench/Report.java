@@ -116,7 +116,10 @@ final class Report {
         .append(Contender.VALUE_SIZE)
         .append(" B values, no key; consume: ")
         .append(options.consumeRecords())
-        .append(" a pass, measured after passes until the JIT is quiet; send-then-wait: ")
+        .append(
+            options.warmUp()
+                ? " a pass, measured after passes until the JIT is quiet; send-then-wait: "
+                : " (cold); send-then-wait: ")
         .append(options.syncRecords())
         .append(" |\n");
     md.append(
@@ -335,7 +338,10 @@ final class Report {
                 + " (`Thread.sleep(1)`) and counts the record; records/s runs from the first"
                 + " handler's start to the end of the handler completing the last distinct"
                 + " record (group join and close excluded). An order violation is a record started"
-                + " after a later record of its key and partition. Machine: the one"
+                + " after a later record of its key and partition. The raw and Gregor contenders"
+                + " first run unmeasured passes until the JIT is quiet, then add up 5 measured"
+                + " passes (each in a new group; violations and duplicates are those of all 5);"
+                + " Parallel Consumer runs one pass, cold. Machine: the one"
                 + " above (%d cores); each contender in a fresh JVM (-Xmx1g, G1), rounds"
                 + " alternating the contenders.%n%n",
             options.processRecords(),

@@ -29,7 +29,7 @@ import reactor.kafka.sender.SenderRecord;
 public final class ReactorContender {
   private static final int VALUE_SIZE = 100;
 
-  /** At most this many passes warm the JVM up (as in the harness's other contenders). */
+  /** At most this many passes warm the consumer's JVM up (as in the harness's other contenders). */
   private static final int WARM_UP_PASSES = 12;
 
   /** A pass during which the JIT compilers worked less than this long (ms) ends the warm-up. */
@@ -54,7 +54,7 @@ public final class ReactorContender {
     boolean warmUp = Boolean.parseBoolean(options.getOrDefault("warmup", "false"));
     Map<String, Object> result =
         switch (args[0]) {
-          case "reactor-produce" -> produce(bootstrap, topic, records, warmUp);
+          case "reactor-produce" -> produce(bootstrap, topic, records);
           case "reactor-consume" -> consume(bootstrap, topic, records, warmUp);
           default -> throw new IllegalArgumentException("unknown contender " + args[0]);
         };
@@ -76,26 +76,10 @@ public final class ReactorContender {
   }
 
   /**
-   * Sends {@code n} records; with {@code warmUp}, first passes of as many unmeasured until the JIT
-   * compilers are quiet (as for {@link #consume}).
+   * Sends {@code n} records, cold: Reactor's sender takes seconds for them, so the JIT's warm-up is
+   * not what limits it.
    */
-  private static Map<String, Object> produce(
-      String bootstrap, String topic, int n, boolean warmUp) {
-    int passes = 0;
-    while (warmUp && passes < WARM_UP_PASSES) {
-      long before = jitMillis();
-      producePass(bootstrap, topic, n);
-      passes++;
-      if (jitMillis() - before < QUIET_JIT_MILLIS) {
-        break;
-      }
-    }
-    Map<String, Object> result = producePass(bootstrap, topic, n);
-    result.put("warmUpPasses", passes);
-    return result;
-  }
-
-  private static Map<String, Object> producePass(String bootstrap, String topic, int n) {
+  private static Map<String, Object> produce(String bootstrap, String topic, int n) {
     Map<String, Object> config = new HashMap<>();
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     config.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -14,10 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Moves events, in the order they were offered, from any thread (including Kafka's I/O thread,
- * which must never block) to the output. An event goes straight to the output, on the offering
- * thread, when the output has room and nothing offered earlier still waits; otherwise it waits in a
- * queue, and the emitter's own thread hands the queue over in batches as the reader makes room (the
- * only waiting, and on that thread).
+ * which must never block) to the output. The offering thread only adds the event to a queue (under
+ * a lock held for that alone); the emitter's own thread takes the whole queue at once and hands it
+ * to the output in batches as the reader makes room (the only waiting, and on that thread).
  *
  * <p>Memory stays bounded because most events hold one of the loop's {@code permits} until they
  * have been sent to the output: when the reader is slow, the permits run out and the loop stops

@@ -274,20 +274,14 @@ public final class Bench {
         for (String contender : rotate(contenders, round)) {
           String topic = measure + "-r" + round + "-" + contender;
           createTopic(topic, partitions);
-          // Warm: passes of as many records until the JIT compilers are quiet, as for consume.
+          // Warm: passes until the JIT compilers are quiet, as for consume; Reactor's sender
+          // takes seconds a pass, not limited by the JIT, so it runs cold.
+          boolean warmUp = options.warmUp() && !contender.equals("reactor-produce");
           record(
               measure,
               contender,
               round,
-              run(
-                  contender,
-                  List.of(
-                      "bootstrap=" + bootstrap,
-                      "topic=" + topic,
-                      "records=" + records(contender),
-                      // Reactor's sender takes seconds a pass: not limited by the JIT, left cold.
-                      "warmup=" + (options.warmUp() && !contender.equals("reactor-produce"))),
-                  List.of("-Xms1g", "-Xmx1g")));
+              runContender(contender, topic, records(contender), warmUp));
           deleteTopic(topic);
         }
       }
@@ -328,14 +322,7 @@ public final class Bench {
               measure,
               contender,
               round,
-              run(
-                  contender,
-                  List.of(
-                      "bootstrap=" + bootstrap,
-                      "topic=" + topic,
-                      "records=" + options.consumeRecords(),
-                      "warmup=" + options.warmUp()),
-                  List.of("-Xms1g", "-Xmx1g")));
+              runContender(contender, topic, options.consumeRecords(), options.warmUp()));
         }
       }
       deleteTopic(topic);
@@ -601,9 +588,18 @@ public final class Bench {
 
   private Map<String, String> runContender(String contender, String topic, int records)
       throws Exception {
+    return runContender(contender, topic, records, false);
+  }
+
+  /**
+   * Runs {@code contender} on {@code topic}; with {@code warmUp}, measured after warm-up passes.
+   */
+  private Map<String, String> runContender(
+      String contender, String topic, int records, boolean warmUp) throws Exception {
     return run(
         contender,
-        List.of("bootstrap=" + bootstrap, "topic=" + topic, "records=" + records),
+        List.of(
+            "bootstrap=" + bootstrap, "topic=" + topic, "records=" + records, "warmup=" + warmUp),
         List.of("-Xms1g", "-Xmx1g"));
   }
 

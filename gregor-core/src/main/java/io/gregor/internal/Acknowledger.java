@@ -129,13 +129,11 @@ final class Acknowledger {
   /** {@link #acknowledgedBytes} when the loop last folded it. Loop's thread. */
   private long foldedBytes;
 
-  /** {@link #acknowledgedTotal} at the last commit. Loop writes. */
-  private volatile long totalAtCommit;
-
   /**
-   * The acknowledgement (by {@link #acknowledgedTotal}) that makes a commit due and wakes the loop:
-   * exactly that one, so that without commits (automatic commits off) acknowledgements do not wake
-   * the loop every turn. Loop writes; see {@link #committed} for the race with a moving mark.
+   * The acknowledgement (by {@link #acknowledgedTotal}) that makes a commit due, {@code
+   * commitEvery} after the total at the last commit, and wakes the loop: exactly that one, so that
+   * without commits (automatic commits off) acknowledgements do not wake the loop every turn. Loop
+   * writes; see {@link #committed} for the race with a moving mark.
    */
   private volatile long commitWakeAt;
 
@@ -620,9 +618,7 @@ final class Acknowledger {
    * the mark was reached meanwhile.
    */
   void committed() {
-    long total = acknowledgedTotal.get();
-    totalAtCommit = total;
-    commitWakeAt = total + settings.commitEvery();
+    commitWakeAt = acknowledgedTotal.get() + settings.commitEvery();
     if (acknowledgedTotal.get() >= commitWakeAt) {
       urgent.set(true);
     }
@@ -630,7 +626,7 @@ final class Acknowledger {
 
   /** Whether enough records were acknowledged since the last commit to commit now. */
   boolean commitDue() {
-    return acknowledgedTotal.get() - totalAtCommit >= settings.commitEvery();
+    return acknowledgedTotal.get() >= commitWakeAt;
   }
 
   /** Nanoseconds until the next redelivery is due, or -1 when none is. */

@@ -20,12 +20,14 @@ import java.util.function.Function;
  * waiting reader, per batch instead of per event.
  *
  * <p>Events wait in a ring sized for the output's capacity; the loop never appends more than there
- * is room for ({@code capacity - (appended - received)}). A reader takes the first event while
- * another one stays behind it; the last one (and every event taken through a select) goes through a
- * token in a one-slot jox channel that is there exactly while events wait. That channel is what
- * readers block on and what select clauses are made of, so the output takes part in jox {@code
- * select}, and a reader woken by the token always finds an event. Events are taken strictly in
- * order, one reader at a time, so the count of events taken ({@link #received()}) means that all
+ * is room for ({@code capacity - (appended - received)}). A slot may hold a run of polled records
+ * ({@link DeferredRecords}) instead of an event: it counts as one event per record, and the reader
+ * that takes the next one makes its data event, on its own thread. A reader takes the first event
+ * while another one stays behind it; the last one (and every event taken through a select) goes
+ * through a token in a one-slot jox channel that is there exactly while events wait. That channel
+ * is what readers block on and what select clauses are made of, so the output takes part in jox
+ * {@code select}, and a reader woken by the token always finds an event. Events are taken strictly
+ * in order, one reader at a time, so the count of events taken ({@link #received()}) means that all
  * events up to it were taken: commits rely on it.
  *
  * <p>The end of the stream: after the reader takes EOF (the last event), the token channel is done,
@@ -38,9 +40,11 @@ final class ChunkedOutput<E> implements Source<E> {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition roomMade = lock.newCondition();
 
-  // Guarded by the lock.
+  // Guarded by the lock. The ring holds events and runs of records ({@link DeferredRecords}), which
+  // stand for one data event each; size counts events.
   private final Object[] ring;
   private int head;
+  private int tail;
   private int size;
 
   /** Whether the token is in {@link #ready} or held by a reader about to take an event. */
@@ -75,16 +79,16 @@ final class ChunkedOutput<E> implements Source<E> {
    * Appends {@code events[from, to)}, for which there is room; {@code last} when the final one is
    * the last event of the stream.
    */
-  void append(List<? extends E> events, int from, int to, boolean last) {
+  void append(List<?> events, int from, int to, boolean last) {
     boolean sendToken;
     lock.lock();
     try {
-      int tail = (head + size) % ring.length;
       for (int i = from; i < to; i++) {
-        ring[tail] = events.get(i);
+        Object entry = events.get(i);
+        ring[tail] = entry;
         tail = tail + 1 == ring.length ? 0 : tail + 1;
+        size += entry instanceof DeferredRecords<?, ?> run ? run.remaining() : 1;
       }
-      size += to - from;
       if (last) {
         finished = true;
       }
@@ -216,15 +220,28 @@ final class ChunkedOutput<E> implements Source<E> {
   }
 
   private Object takeFirst() {
-    Object event = ring[head];
-    ring[head] = null;
-    head = head + 1 == ring.length ? 0 : head + 1;
+    Object entry = ring[head];
+    Object event;
+    if (entry instanceof DeferredRecords<?, ?> run) {
+      event = run.takeNext(); // made here, on the reader's thread
+      if (run.remaining() == 0) {
+        advanceHead();
+      }
+    } else {
+      event = entry;
+      advanceHead();
+    }
     size--;
     received.set(received.getPlain() + 1); // only under the lock; volatile: the loop's wake check
     if (roomWaiters > 0) {
       roomMade.signal();
     }
     return event;
+  }
+
+  private void advanceHead() {
+    ring[head] = null;
+    head = head + 1 == ring.length ? 0 : head + 1;
   }
 
   private Object taken(Object event) {

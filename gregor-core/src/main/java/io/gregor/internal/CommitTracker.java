@@ -1,10 +1,13 @@
 package io.gregor.internal;
 
+import java.nio.ByteBuffer;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -69,6 +72,20 @@ final class CommitTracker {
     } else {
       markers.add(lastSequence, partition, nextOffset, epoch);
     }
+  }
+
+  /**
+   * The pipeline has handled the records {@code records[from, from + count)} of {@code partition},
+   * which made the events from {@code firstSequence} on, one each, in order: only without a
+   * transducer, so nothing is held back.
+   */
+  void handledRun(
+      TopicPartition partition,
+      List<ConsumerRecord<ByteBuffer, ByteBuffer>> records,
+      int from,
+      int count,
+      long firstSequence) {
+    markers.addRun(firstSequence, partition, records, from, count);
   }
 
   /** The gatherer has finished; {@code lastSequence} numbers the last event it made. */

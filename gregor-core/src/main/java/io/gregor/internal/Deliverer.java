@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * sender, and the output counts what readers take, so {@code sent - received} bounds what the
  * channel holds); the others wait here, in order, and go as soon as readers make room. The loop
  * reads {@link #queued()} to pause its partitions when too many wait (backpressure), and asks to be
- * woken when readers have made room ({@link #notifyWhenLow}).
+ * woken when readers have made room ({@link #notifyWhenLow}). A run of records ({@link
+ * DeferredRecords}) counts as one event per record; one that only partly fits is split.
  *
  * <p>One hop from the poll loop to the reader, and no thread of its own: at close, only if events
  * are still waiting, a virtual thread finishes sending them (and EOF) so that close never waits for
@@ -28,10 +29,15 @@ final class Deliverer<T> {
   private final ChunkedOutput<Event<T>> output;
   private final long capacity;
   private final UnreadErrors unreadErrors;
-  private final ArrayDeque<Event<T>> waiting = new ArrayDeque<>();
 
-  /** A reusable list for what goes from {@link #waiting} to the output at once. */
-  private final ArrayList<Event<T>> moving = new ArrayList<>();
+  /** Entries waiting for room: events, and runs of records that stand for one data event each. */
+  private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+
+  /** How many events the waiting entries stand for. */
+  private long waitingEvents;
+
+  /** A reusable list for what goes to the output at once. */
+  private final ArrayList<Object> moving = new ArrayList<>();
 
   private long sent;
   private boolean abandoned;
@@ -43,40 +49,38 @@ final class Deliverer<T> {
     this.unreadErrors = unreadErrors;
   }
 
-  /** Hands the output the batch's events it has room for, at once, and keeps the rest in order. */
-  void deliver(List<Event<T>> batch) {
+  /**
+   * Hands the output the batch's entries (events, and runs of records: {@link DeferredRecords}) it
+   * has room for, at once, and keeps the rest in order.
+   */
+  void deliver(List<?> batch) {
     if (abandoned || finished || batch.isEmpty()) {
       return;
     }
-    for (Event<T> event : batch) {
-      unreadErrors.queued(event);
+    for (Object entry : batch) {
+      if (entry instanceof Event<?> event) {
+        unreadErrors.queued(event);
+      }
     }
     if (checkAbandoned()) {
       return;
     }
-    if (waiting.isEmpty()) {
-      int fits = (int) Math.min(batch.size(), room());
-      if (fits > 0) {
-        hand(batch, fits);
-      }
-      for (int i = fits; i < batch.size(); i++) {
-        waiting.add(batch.get(i));
-      }
-    } else {
-      waiting.addAll(batch);
-      pump();
+    for (Object entry : batch) {
+      waiting.add(entry);
+      waitingEvents += events(entry);
     }
+    pump();
   }
 
   /** Events made but not yet in the output (after handing over what now fits). */
   long queued() {
     pump();
-    return waiting.size();
+    return waitingEvents;
   }
 
   /** Events made but not yet in the output (without trying to hand any over). */
-  int waiting() {
-    return waiting.size();
+  long waiting() {
+    return waitingEvents;
   }
 
   /** Whether the reader finished the output itself: nothing more reaches it. */
@@ -130,6 +134,7 @@ final class Deliverer<T> {
       log.debug("the output was finished by its reader; later events are dropped");
       abandoned = true;
       waiting.clear();
+      waitingEvents = 0;
     }
     return abandoned;
   }
@@ -139,20 +144,30 @@ final class Deliverer<T> {
       return;
     }
     long room = room();
+    int count = 0;
     while (room > 0 && !waiting.isEmpty()) {
-      moving.add(waiting.poll());
-      room--;
+      Object entry = waiting.peek();
+      int events = events(entry);
+      if (events <= room) {
+        moving.add(waiting.poll());
+      } else {
+        events = (int) room; // a run that only partly fits: its front goes now
+        moving.add(((DeferredRecords<?, ?>) entry).takeFront(events));
+      }
+      room -= events;
+      count += events;
     }
     if (!moving.isEmpty()) {
-      hand(moving, moving.size());
+      boolean last = moving.getLast() instanceof Event.Eof<?>;
+      output.append(moving, 0, moving.size(), last);
+      sent += count;
+      waitingEvents -= count;
       moving.clear();
     }
   }
 
-  /** Hands the first {@code count} events of {@code events} to the output, which has room. */
-  private void hand(List<Event<T>> events, int count) {
-    boolean last = events.get(count - 1) instanceof Event.Eof<?>;
-    output.append(events, 0, count, last);
-    sent += count;
+  /** How many events an entry stands for. */
+  private static int events(Object entry) {
+    return entry instanceof DeferredRecords<?, ?> run ? run.remaining() : 1;
   }
 }

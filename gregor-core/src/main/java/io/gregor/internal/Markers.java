@@ -1,8 +1,11 @@
 package io.gregor.internal;
 
+import java.nio.ByteBuffer;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -11,6 +14,10 @@ import org.apache.kafka.common.TopicPartition;
  * sequence number {@code s}, partition {@code p} may be committed up to offset {@code o} (with the
  * leader epoch of the record before it, {@code -1} when unknown). A ring of parallel arrays, so
  * that one marker per record costs no allocation on the hot path. Owned by the loop's thread.
+ *
+ * <p>A run marker ({@link #addRun}) stands for a run of records of one partition whose events are
+ * consecutive, one per record: one marker for a poll's records instead of one per record. Once the
+ * reader has taken part of the run, the partition may be committed up to the last record taken.
  */
 final class Markers {
   /** The epoch of a marker whose record carried none. */
@@ -20,6 +27,12 @@ final class Markers {
   private long[] offsets = new long[1024];
   private int[] epochs = new int[1024];
   private TopicPartition[] partitions = new TopicPartition[1024];
+
+  /** For a run marker: the run's records (else null), its first record's index, its first event. */
+  private Object[] runRecords = new Object[1024];
+
+  private int[] runStarts = new int[1024];
+  private long[] runFirsts = new long[1024];
   private int head;
   private int size;
 
@@ -33,8 +46,8 @@ final class Markers {
     // Markers at the tail with this sequence (at most one per partition): update this partition's.
     for (int i = size - 1; i >= 0; i--) {
       int at = (head + i) & mask;
-      if (sequences[at] != sequence) {
-        break;
+      if (sequences[at] != sequence || runRecords[at] != null) {
+        break; // a run marker is never replaced: it stands for the records before this one
       }
       if (partitions[at].equals(partition)) {
         offsets[at] = nextOffset;
@@ -42,16 +55,41 @@ final class Markers {
         return;
       }
     }
+    append(sequence, partition, nextOffset, epoch);
+  }
+
+  /**
+   * Adds a run marker: the records {@code records[from, from + count)} of {@code partition} made
+   * the events from {@code firstSequence} on, one each, in order.
+   */
+  void addRun(
+      long firstSequence,
+      TopicPartition partition,
+      List<ConsumerRecord<ByteBuffer, ByteBuffer>> records,
+      int from,
+      int count) {
+    ConsumerRecord<ByteBuffer, ByteBuffer> last = records.get(from + count - 1);
+    int at = append(firstSequence + count - 1, partition, last.offset() + 1, epoch(last));
+    runRecords[at] = records;
+    runStarts[at] = from;
+    runFirsts[at] = firstSequence;
+  }
+
+  private int append(long sequence, TopicPartition partition, long nextOffset, int epoch) {
     if (size == sequences.length) {
       grow();
-      mask = sequences.length - 1;
     }
-    int at = (head + size) & mask;
+    int at = (head + size) & (sequences.length - 1);
     sequences[at] = sequence;
     partitions[at] = partition;
     offsets[at] = nextOffset;
     epochs[at] = epoch;
     size++;
+    return at;
+  }
+
+  private static int epoch(ConsumerRecord<?, ?> record) {
+    return record.leaderEpoch().orElse(NO_EPOCH);
   }
 
   /** {@link #add(long, TopicPartition, long, int)} without an epoch. */
@@ -76,11 +114,20 @@ final class Markers {
       lastOffset = offsets[head];
       lastEpoch = epochs[head];
       partitions[head] = null;
+      runRecords[head] = null;
       head = (head + 1) & (sequences.length - 1);
       size--;
     }
     if (last != null) {
       receivedOffsets.put(last, offset(lastOffset, lastEpoch));
+    }
+    if (size > 0 && runRecords[head] != null && runFirsts[head] <= received) {
+      // A run the reader has taken part of: up to its last record taken.
+      @SuppressWarnings("unchecked")
+      List<ConsumerRecord<?, ?>> records = (List<ConsumerRecord<?, ?>>) runRecords[head];
+      ConsumerRecord<?, ?> taken =
+          records.get(runStarts[head] + (int) (received - runFirsts[head]));
+      receivedOffsets.put(partitions[head], offset(taken.offset() + 1, epoch(taken)));
     }
   }
 
@@ -104,11 +151,15 @@ final class Markers {
         partitions[to] = partitions[from];
         offsets[to] = offsets[from];
         epochs[to] = epochs[from];
+        runRecords[to] = runRecords[from];
+        runStarts[to] = runStarts[from];
+        runFirsts[to] = runFirsts[from];
         kept++;
       }
     }
     for (int i = kept; i < size; i++) {
       partitions[(head + i) & mask] = null;
+      runRecords[(head + i) & mask] = null;
     }
     size = kept;
   }
@@ -123,17 +174,26 @@ final class Markers {
     long[] newOffsets = new long[capacity];
     int[] newEpochs = new int[capacity];
     TopicPartition[] newPartitions = new TopicPartition[capacity];
+    Object[] newRunRecords = new Object[capacity];
+    int[] newRunStarts = new int[capacity];
+    long[] newRunFirsts = new long[capacity];
     for (int i = 0; i < size; i++) {
       int from = (head + i) & (sequences.length - 1);
       newSequences[i] = sequences[from];
       newOffsets[i] = offsets[from];
       newEpochs[i] = epochs[from];
       newPartitions[i] = partitions[from];
+      newRunRecords[i] = runRecords[from];
+      newRunStarts[i] = runStarts[from];
+      newRunFirsts[i] = runFirsts[from];
     }
     sequences = newSequences;
     offsets = newOffsets;
     epochs = newEpochs;
     partitions = newPartitions;
+    runRecords = newRunRecords;
+    runStarts = newRunStarts;
+    runFirsts = newRunFirsts;
     head = 0;
   }
 }

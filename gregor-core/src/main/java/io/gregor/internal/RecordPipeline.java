@@ -7,7 +7,6 @@ import io.gregor.EventType;
 import io.gregor.Failure;
 import io.gregor.Received;
 import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -56,8 +55,23 @@ final class RecordPipeline<K, V, T> {
 
   private byte[] currentValue;
 
-  /** Events made and not yet handed to the deliverer. */
-  private final ArrayList<Event<T>> batch;
+  /** The current record's key and value, deserialized. */
+  private K key;
+
+  private V value;
+
+  /**
+   * Whether records go to the output as runs ({@link DeferredRecords}), whose data events the
+   * reader makes: when the events carry the records themselves (no transducer), and nothing on the
+   * loop needs each one (no acknowledgements).
+   */
+  private boolean deferring;
+
+  /** Events made, and runs of records, not yet handed to the deliverer. */
+  private final ArrayList<Object> batch;
+
+  /** How many events {@link #batch} stands for (a run: one per record). */
+  private int batchEvents;
 
   /** Sequence number of the last event handed to the deliverer (the first is 1). */
   private long sequence;
@@ -92,12 +106,14 @@ final class RecordPipeline<K, V, T> {
     this.tracker = tracker;
     Gatherer<? super Received<K, V>, ?, T> gatherer = settings.transducer();
     this.transducer = gatherer == null ? null : Transducer.of(gatherer, new DataDownstream());
+    this.deferring = transducer == null;
   }
 
   /** From now on, records delivered as data wait for their acknowledgement there. */
   void acknowledgeWith(Acknowledger acknowledger) {
     this.acknowledger = acknowledger;
     this.keepBytes = acknowledger.keepsBytes();
+    this.deferring = false; // the acknowledger takes each record as it is delivered
   }
 
   /** A copy of what {@code buffer} holds (its position unchanged), or null. */
@@ -118,22 +134,24 @@ final class RecordPipeline<K, V, T> {
     counts.error(event);
     if (policy.contains(event.type())) {
       batch.add(event);
+      batchEvents++;
     }
   }
 
   /** Hands the events made so far to the deliverer. */
   void flush() {
     if (!batch.isEmpty()) {
-      counts.made(batch.size());
-      sequence += batch.size();
+      counts.made(batchEvents);
+      sequence += batchEvents;
       deliverer.deliver(batch); // keeps no reference to the list
       batch.clear();
+      batchEvents = 0;
     }
   }
 
   /** The sequence number of the last event made so far. */
   long lastSequence() {
-    return sequence + batch.size();
+    return sequence + batchEvents;
   }
 
   /** Whether the transducer has stopped taking records. */
@@ -191,13 +209,19 @@ final class RecordPipeline<K, V, T> {
           flush();
           return; // as many records wait for acknowledgement as allowed: the rest waits here
         }
-        if (deliverer.waiting() + batch.size() >= limit) {
+        long room = limit - (deliverer.waiting() + batchEvents);
+        if (room <= 0) {
           flush();
-          if (deliverer.waiting() >= limit) {
+          room = limit - deliverer.waiting();
+          if (room <= 0) {
             return; // room first: the rest waits, bounded by max.poll.records
           }
         }
-        handle(partition, records.get(recordIndex++));
+        if (deferring) {
+          handleRun(partition, records, (int) Math.min(room, records.size() - recordIndex));
+        } else {
+          handle(partition, records.get(recordIndex++));
+        }
       }
       if (!stopped) {
         if (!dropped.contains(partition)) {
@@ -258,10 +282,13 @@ final class RecordPipeline<K, V, T> {
       currentKey = bytes(record.key());
       currentValue = bytes(record.value());
     }
-    Received<K, V> received = convert(record);
     boolean counted = true;
     boolean stopNow = false;
-    if (received != null) {
+    Event.Error<T> failed = deserialize(record);
+    if (failed != null) {
+      emit(failed); // the record counts as handled
+    } else {
+      Received<K, V> received = DeferredRecords.received(record, key, value);
       long before = lastSequence();
       if (!integrate(received)) {
         stopNow = true;
@@ -282,9 +309,54 @@ final class RecordPipeline<K, V, T> {
     }
   }
 
-  private Received<K, V> convert(ConsumerRecord<ByteBuffer, ByteBuffer> record) {
-    K key;
-    V value;
+  /**
+   * Deserializes up to {@code count} records from {@link #recordIndex} on into a run, handed over
+   * as one entry; a record that fails to deserialize ends the run, and its error event follows.
+   */
+  private void handleRun(
+      TopicPartition partition, List<ConsumerRecord<ByteBuffer, ByteBuffer>> records, int count) {
+    int from = recordIndex;
+    Object[] keys = null;
+    Object[] values = new Object[count];
+    int made = 0;
+    Event.Error<T> failed = null;
+    while (made < count) {
+      failed = deserialize(records.get(from + made));
+      if (failed != null) {
+        break;
+      }
+      if (key != null) {
+        if (keys == null) {
+          keys = new Object[count];
+        }
+        keys[made] = key;
+      }
+      values[made] = value;
+      made++;
+    }
+    if (made > 0) {
+      long first = lastSequence() + 1;
+      batch.add(new DeferredRecords<K, V>(records, keys, values, from, from, from + made));
+      batchEvents += made;
+      tracker.handledRun(partition, records, from, made, first);
+    }
+    recordIndex = from + made;
+    if (failed != null) {
+      ConsumerRecord<ByteBuffer, ByteBuffer> record = records.get(recordIndex++);
+      emit(failed);
+      tracker.handled(
+          partition,
+          record.offset() + 1,
+          record.leaderEpoch().orElse(Markers.NO_EPOCH),
+          lastSequence());
+    }
+  }
+
+  /**
+   * Deserializes the record's key and value into {@link #key} and {@link #value}; returns null, or
+   * the error event (with the record's coordinates) when a deserializer throws.
+   */
+  private Event.Error<T> deserialize(ConsumerRecord<ByteBuffer, ByteBuffer> record) {
     try {
       key =
           record.key() == null
@@ -299,34 +371,21 @@ final class RecordPipeline<K, V, T> {
                   .valueDeserializer()
                   .deserialize(record.topic(), record.headers(), record.value());
     } catch (RuntimeException e) {
-      emit(
-          new Event.Error<>(
-              new Failure(
-                  ErrorKind.DESERIALIZATION,
-                  "could not deserialize the record at "
-                      + record.topic()
-                      + "-"
-                      + record.partition()
-                      + "@"
-                      + record.offset()
-                      + ": "
-                      + e,
-                  e,
-                  new Failure.Coordinates(record.topic(), record.partition(), record.offset()))));
-      return null;
+      return new Event.Error<>(
+          new Failure(
+              ErrorKind.DESERIALIZATION,
+              "could not deserialize the record at "
+                  + record.topic()
+                  + "-"
+                  + record.partition()
+                  + "@"
+                  + record.offset()
+                  + ": "
+                  + e,
+              e,
+              new Failure.Coordinates(record.topic(), record.partition(), record.offset())));
     }
-    return new Received<>(
-        record.topic(),
-        record.partition(),
-        record.offset(),
-        Instant.ofEpochMilli(record.timestamp()),
-        record.timestampType(),
-        key,
-        value,
-        KafkaData.fromKafka(record.headers()),
-        record.serializedKeySize(),
-        record.serializedValueSize(),
-        record.leaderEpoch().orElse(null));
+    return null;
   }
 
   /** Runs the transducer on one record; false when it wants no more records. */
@@ -383,6 +442,7 @@ final class RecordPipeline<K, V, T> {
 
   private void data(T value) {
     batch.add(new Event.Data<>(value));
+    batchEvents++;
     if (acknowledger != null && value instanceof Received<?, ?> record) {
       acknowledger.delivered(
           record,

@@ -7,6 +7,8 @@ import com.softwaremill.jox.ChannelDone;
 import com.softwaremill.jox.ChannelError;
 import com.softwaremill.jox.Select;
 import io.gregor.Event;
+import io.gregor.Received;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,6 +31,22 @@ class ChunkedOutputTest {
 
   private static List<Event<Integer>> data(int from, int to) {
     return IntStream.range(from, to).<Event<Integer>>mapToObj(Event.Data::new).toList();
+  }
+
+  /** A run of records with offsets and values {@code [from, to)}, as the poll loop hands over. */
+  private static DeferredRecords<String, Integer> run(int from, int to) {
+    List<ConsumerRecord<ByteBuffer, ByteBuffer>> records = new ArrayList<>();
+    Object[] values = new Object[to - from];
+    for (int i = from; i < to; i++) {
+      records.add(new ConsumerRecord<>("t", 0, i, null, ByteBuffer.wrap(new byte[] {1})));
+      values[i - from] = i;
+    }
+    return new DeferredRecords<>(records, null, values, 0, 0, to - from);
+  }
+
+  /** The number an event carries: its value, or its record's. */
+  private static Object number(Object event) {
+    return event instanceof Event.Data<?>(Received<?, ?> record) ? record.value() : event;
   }
 
   private static ChunkedOutput<Event<Integer>> output(int capacity) {
@@ -49,6 +68,31 @@ class ChunkedOutputTest {
 
     // then
     assertThat(taken).isEqualTo(data(0, 5));
+    assertThat(output.received()).isEqualTo(5);
+    assertThat(output.waiting()).isZero();
+  }
+
+  @Test
+  void aRunOfRecords_standsForADataEventPerRecord_madeWhenTaken() throws InterruptedException {
+    // given
+    var output = output(10);
+    output.append(List.of(new Event.Data<>(-1), run(0, 3), new Event.Data<>(3)), 0, 3, false);
+
+    // when
+    int waiting = output.waiting();
+    List<Object> taken = new ArrayList<>();
+    taken.add(output.receive());
+    taken.add(Select.select(output.receiveClause())); // a select takes from a run as well
+    for (int i = 0; i < 3; i++) {
+      taken.add(output.receive());
+    }
+
+    // then
+    assertThat(waiting).isEqualTo(5);
+    assertThat(taken.subList(1, 4))
+        .allSatisfy(event -> assertThat(event).isInstanceOf(Event.Data.class));
+    assertThat(taken.stream().map(ChunkedOutputTest::number).toList())
+        .isEqualTo(List.of(new Event.Data<>(-1), 0, 1, 2, new Event.Data<>(3)));
     assertThat(output.received()).isEqualTo(5);
     assertThat(output.waiting()).isZero();
   }
@@ -101,6 +145,16 @@ class ChunkedOutputTest {
   @Test
   void readersAtOnce_byReceiveAndBySelect_takeEveryEventOnce_eachInOrder()
       throws InterruptedException {
+    readersAtOnce(false);
+  }
+
+  @Test
+  void readersAtOnce_takeEveryRecordOfRunsOnce_eachInOrder() throws InterruptedException {
+    readersAtOnce(true);
+  }
+
+  /** Four readers, half by select, while the loop appends batches (or runs of records). */
+  private static void readersAtOnce(boolean runs) throws InterruptedException {
     // given: a small output, so that the loop waits for room and readers for events
     int events = 20_000;
     var output = output(8);
@@ -124,7 +178,9 @@ class ChunkedOutputTest {
                         if (!(next instanceof Event.Data<?>(Object value))) {
                           return; // closed, after EOF
                         }
-                        mine.add((Integer) value);
+                        mine.add(
+                            (Integer)
+                                (value instanceof Received<?, ?> record ? record.value() : value));
                         takenInAll.incrementAndGet();
                       }
                     } catch (InterruptedException e) {
@@ -145,7 +201,11 @@ class ChunkedOutputTest {
         continue;
       }
       int count = (int) Math.min(Math.min(room, 1 + next % 5), events - next);
-      output.append(data(next, next + count), 0, count, false);
+      if (runs) {
+        output.append(List.of(run(next, next + count)), 0, 1, false);
+      } else {
+        output.append(data(next, next + count), 0, count, false);
+      }
       next += count;
       appended += count;
     }

@@ -1,0 +1,92 @@
+package io.gregor.internal;
+
+import io.gregor.Event;
+import io.gregor.Received;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * Consecutive records of one partition from one poll, with their keys and values deserialized by
+ * the poll loop, standing in the output for their data events: the reader that takes the next one
+ * makes its {@link Received} and data event ({@link #takeNext()}). So the loop hands a poll's
+ * records over as one entry, and the per-record work that is not Kafka's moves off the loop's
+ * thread, the consumer's critical path. Only for outputs that carry the records themselves: no
+ * transducer, no acknowledgements.
+ *
+ * <p>Each record makes exactly one data event, in order; a record that fails to deserialize ends a
+ * run (its error event follows it). The loop owns a run until it hands it to the output ({@link
+ * #takeFront} splits one that only partly fits); from then on readers take from it under the
+ * output's lock.
+ */
+final class DeferredRecords<K, V> {
+  private final List<ConsumerRecord<ByteBuffer, ByteBuffer>> records;
+
+  /** The deserialized keys, from the record at {@link #base} on; null when every key is null. */
+  private final Object[] keys;
+
+  /** The deserialized values, from the record at {@link #base} on. */
+  private final Object[] values;
+
+  /** The index in records of the first key and value. */
+  private final int base;
+
+  /** The next record to take, and the end of the run (exclusive), as indexes of records. */
+  private int next;
+
+  private final int end;
+
+  DeferredRecords(
+      List<ConsumerRecord<ByteBuffer, ByteBuffer>> records,
+      Object[] keys,
+      Object[] values,
+      int base,
+      int from,
+      int end) {
+    this.records = records;
+    this.keys = keys;
+    this.values = values;
+    this.base = base;
+    this.next = from;
+    this.end = end;
+  }
+
+  /** How many data events are still to be taken from this run. */
+  int remaining() {
+    return end - next;
+  }
+
+  /** The first {@code count} (fewer than remain) as a run of their own; this run keeps the rest. */
+  DeferredRecords<K, V> takeFront(int count) {
+    DeferredRecords<K, V> front =
+        new DeferredRecords<>(records, keys, values, base, next, next + count);
+    next += count;
+    return front;
+  }
+
+  /** The next record's data event (one remains). */
+  @SuppressWarnings("unchecked")
+  Event.Data<Received<K, V>> takeNext() {
+    ConsumerRecord<ByteBuffer, ByteBuffer> record = records.get(next);
+    int at = next++ - base;
+    return new Event.Data<>(received(record, keys == null ? null : (K) keys[at], (V) values[at]));
+  }
+
+  /** The record as Gregor's data, with its deserialized key and value. */
+  static <K, V> Received<K, V> received(
+      ConsumerRecord<ByteBuffer, ByteBuffer> record, K key, V value) {
+    return new Received<>(
+        record.topic(),
+        record.partition(),
+        record.offset(),
+        Instant.ofEpochMilli(record.timestamp()),
+        record.timestampType(),
+        key,
+        value,
+        KafkaData.fromKafka(record.headers()),
+        record.serializedKeySize(),
+        record.serializedValueSize(),
+        record.leaderEpoch().orElse(null));
+  }
+}

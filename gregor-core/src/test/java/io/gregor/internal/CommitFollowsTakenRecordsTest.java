@@ -1,0 +1,186 @@
+package io.gregor.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gregor.Codec;
+import io.gregor.Codecs;
+import io.gregor.ConsumerSettings;
+import io.gregor.Event;
+import io.gregor.EventType;
+import io.gregor.Failure;
+import io.gregor.Received;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Without a transducer the consumer's pipeline hands records to the output as runs, whose data
+ * events the reader makes when it takes them ({@link DeferredRecords}). As a property, on the
+ * pipeline without Kafka: whatever the output's room, the flow limit, the reader's pace, and
+ * records that fail to deserialize on the way, the reader gets every output once and in order, and
+ * a commit takes every record the reader has taken and never one whose output it has not.
+ */
+class CommitFollowsTakenRecordsTest {
+  private static final TopicPartition P0 = new TopicPartition("t", 0);
+  private static final TopicPartition P1 = new TopicPartition("t", 1);
+  private static final String BAD = "bad";
+
+  /** Strings, except that the value {@value #BAD} cannot be deserialized. */
+  private static final Codec<String> FAILS_ON_BAD =
+      Codec.of(
+          new StringSerializer(),
+          new StringDeserializer() {
+            @Override
+            public String deserialize(String topic, Headers headers, ByteBuffer data) {
+              String value = super.deserialize(topic, headers, data);
+              if (BAD.equals(value)) {
+                throw new IllegalArgumentException("a bad value");
+              }
+              return value;
+            }
+          });
+
+  @Property(tries = 400)
+  void commits_followTheRecordsTaken_recordByRecord(
+      @ForAll long seed, @ForAll boolean errorsWanted) {
+    Random random = new Random(seed);
+    int capacity = 1 + random.nextInt(16);
+    var settings =
+        ConsumerSettings.create("localhost:9", "g", Codecs.string(), FAILS_ON_BAD)
+            .withOutputPolicy(errorsWanted ? new EventType[] {EventType.ERROR} : new EventType[0])
+            .withOutputBufferSize(capacity)
+            .validate();
+    UnreadErrors unreadErrors = new UnreadErrors();
+    ChunkedOutput<Event<Received<String, String>>> output =
+        new ChunkedOutput<>(capacity, () -> {}, unreadErrors);
+    Deliverer<Received<String, String>> deliverer = new Deliverer<>(output, capacity, unreadErrors);
+    CommitTracker tracker = new CommitTracker(false);
+    long limit = 1 + random.nextInt(20);
+    RecordPipeline<String, String, Received<String, String>> pipeline =
+        new RecordPipeline<>(settings, deliverer, tracker, limit);
+
+    // The truth: per partition, the offsets with an output (in order), and those the reader took.
+    Map<TopicPartition, List<Long>> outputs = Map.of(P0, new ArrayList<>(), P1, new ArrayList<>());
+    Map<TopicPartition, List<Long>> taken = Map.of(P0, new ArrayList<>(), P1, new ArrayList<>());
+    Map<TopicPartition, Long> next = new HashMap<>(Map.of(P0, 0L, P1, 0L));
+    String context = "seed " + seed + ", capacity " + capacity + ", limit " + limit;
+    for (int step = 0; step < 60; step++) {
+      int action = random.nextInt(10);
+      if (action < 4 && !pipeline.recordsPending()) {
+        pipeline.accept(poll(random, next, outputs, errorsWanted));
+      } else if (action < 9) {
+        pipeline.resume();
+        read(random.nextInt(capacity + 2), output, deliverer, pipeline, taken);
+      } else {
+        pipeline.resume();
+      }
+      check(context, tracker.uncommitted(output.received(), Set.of(P0, P1)), outputs, taken);
+    }
+  }
+
+  /** A poll of 0 to 7 records per partition, one in five of them bad; notes those with outputs. */
+  private static ConsumerRecords<ByteBuffer, ByteBuffer> poll(
+      Random random,
+      Map<TopicPartition, Long> next,
+      Map<TopicPartition, List<Long>> outputs,
+      boolean errorsWanted) {
+    Map<TopicPartition, List<ConsumerRecord<ByteBuffer, ByteBuffer>>> records = new HashMap<>();
+    Map<TopicPartition, OffsetAndMetadata> nextOffsets = new HashMap<>();
+    for (TopicPartition partition : List.of(P0, P1)) {
+      int count = random.nextInt(8);
+      if (count == 0) {
+        continue;
+      }
+      List<ConsumerRecord<ByteBuffer, ByteBuffer>> list = new ArrayList<>();
+      // Offsets with gaps, as compaction and transaction markers leave them.
+      long offset = next.get(partition) + random.nextInt(2);
+      for (int i = 0; i < count; i++, offset += 1 + random.nextInt(2)) {
+        boolean bad = random.nextInt(5) == 0;
+        String value = bad ? BAD : "v" + offset;
+        list.add(
+            new ConsumerRecord<>(
+                partition.topic(),
+                partition.partition(),
+                offset,
+                random.nextBoolean() ? null : ByteBuffer.wrap(new byte[] {'k'}),
+                ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8))));
+        if (!bad || errorsWanted) {
+          outputs.get(partition).add(offset);
+        }
+      }
+      next.put(partition, offset);
+      records.put(partition, list);
+      nextOffsets.put(partition, new OffsetAndMetadata(offset, Optional.empty(), ""));
+    }
+    return new ConsumerRecords<>(records, nextOffsets);
+  }
+
+  private static void read(
+      int count,
+      ChunkedOutput<Event<Received<String, String>>> output,
+      Deliverer<Received<String, String>> deliverer,
+      RecordPipeline<?, ?, ?> pipeline,
+      Map<TopicPartition, List<Long>> taken) {
+    deliverer.queued(); // sends what fits
+    long inOutput = pipeline.lastSequence() - deliverer.waiting() - output.received();
+    for (int i = 0; i < Math.min(count, inOutput); i++) {
+      try {
+        switch (output.receive()) {
+          case Event.Data<Received<String, String>>(Received<String, String> record) -> {
+            assertThat(record.value()).isEqualTo("v" + record.offset());
+            assertThat(record.key()).isIn(null, "k");
+            taken.get(record.topicPartition()).add(record.offset());
+          }
+          case Event.Error<?>(Failure(var kind, var message, var cause, Failure.Coordinates at)) ->
+              taken.get(new TopicPartition(at.topic(), at.partition())).add(at.offset());
+          default -> throw new AssertionError("an event the pipeline does not make");
+        }
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  private static void check(
+      String context,
+      Map<TopicPartition, OffsetAndMetadata> committable,
+      Map<TopicPartition, List<Long>> outputs,
+      Map<TopicPartition, List<Long>> taken) {
+    for (TopicPartition partition : List.of(P0, P1)) {
+      List<Long> made = outputs.get(partition);
+      List<Long> read = taken.get(partition);
+      assertThat(read)
+          .as("%s: %s's outputs are taken once each, in order", context, partition)
+          .isEqualTo(made.subList(0, read.size()));
+      OffsetAndMetadata commit = committable.get(partition);
+      if (!read.isEmpty()) {
+        assertThat(commit)
+            .as("%s: %s has a commit once one was taken", context, partition)
+            .isNotNull();
+        assertThat(commit.offset())
+            .as("%s: a commit of %s takes every record taken", context, partition)
+            .isGreaterThan(read.getLast());
+      }
+      if (commit != null && read.size() < made.size()) {
+        assertThat(commit.offset())
+            .as("%s: a commit of %s never passes an output not taken", context, partition)
+            .isLessThanOrEqualTo(made.get(read.size()));
+      }
+    }
+  }
+}

@@ -19,6 +19,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * run (its error event follows it). The loop owns a run until it hands it to the output ({@link
  * #takeFront} splits one that only partly fits); from then on readers take from it under the
  * output's lock.
+ *
+ * <p>A run keeps its poll's list of the partition's records (at most {@code max.poll.records})
+ * until its last record is taken, and so does its commit marker ({@link Markers#addRun}). What the
+ * output holds stays bounded: its capacity in records, plus the lists of the runs partly taken.
  */
 final class DeferredRecords<K, V> {
   private final List<ConsumerRecord<ByteBuffer, ByteBuffer>> records;

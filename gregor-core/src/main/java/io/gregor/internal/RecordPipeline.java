@@ -23,8 +23,10 @@ import org.slf4j.MDC;
 /**
  * From polled records to events: deserializes each record (a failure is an error event with the
  * record's coordinates, and the pipeline moves past it), runs the transducer, and hands the events,
- * numbered in order, to the {@link Deliverer} in batches. Tells the {@link CommitTracker} what it
- * has handled. Owned by the poll loop's thread.
+ * numbered in order, to the {@link Deliverer} in batches. Without a transducer or acknowledgements,
+ * a partition's deserialized records go as runs ({@link DeferredRecords}) whose data events the
+ * reader makes. Tells the {@link CommitTracker} what it has handled. Owned by the poll loop's
+ * thread.
  *
  * <p>Memory stays bounded whatever the transducer does: records of a poll go through only while
  * fewer events wait for the output than the flow limit; the rest stay here ({@link

@@ -208,6 +208,10 @@ final class ChunkedOutput<E> implements Source<E> {
       event = takeFirst();
       giveBack = size > 0;
       tokenOut = giveBack;
+    } catch (RuntimeException | Error e) {
+      // Making a run's event failed, and nothing was taken: the token goes back for the next try.
+      Tokens.put(ready);
+      throw e;
     } finally {
       lock.unlock();
     }

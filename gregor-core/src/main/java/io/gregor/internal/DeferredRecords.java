@@ -20,9 +20,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * #takeFront} splits one that only partly fits); from then on readers take from it under the
  * output's lock.
  *
- * <p>A run keeps its poll's list of the partition's records (at most {@code max.poll.records})
- * until its last record is taken, and so does its commit marker ({@link Markers#addRun}). What the
- * output holds stays bounded: its capacity in records, plus the lists of the runs partly taken.
+ * <p>Memory: a run keeps its poll's list of the partition's records (at most {@code
+ * max.poll.records}) until its last record is taken, and so does its commit marker ({@link
+ * Markers#addRun}), until the loop next collects the markers. A record's key and value buffers may
+ * be slices of the fetch response they came in, which stays in memory while one of them is held.
+ * All of it is bounded by the settings: the records of the runs in the output (at most its
+ * capacity) and in the deliverer's queue (at most the flow limit), and their polls' lists.
  */
 final class DeferredRecords<K, V> {
   private final List<ConsumerRecord<ByteBuffer, ByteBuffer>> records;
@@ -69,12 +72,22 @@ final class DeferredRecords<K, V> {
     return front;
   }
 
-  /** The next record's data event (one remains). */
+  /**
+   * The next record's data event (one remains). If making it throws, the run is as it was: the
+   * record is still the next one.
+   */
   @SuppressWarnings("unchecked")
   Event.Data<Received<K, V>> takeNext() {
-    ConsumerRecord<ByteBuffer, ByteBuffer> record = records.get(next);
-    int at = next++ - base;
-    return new Event.Data<>(received(record, keys == null ? null : (K) keys[at], (V) values[at]));
+    int at = next - base;
+    Event.Data<Received<K, V>> event =
+        new Event.Data<>(
+            received(records.get(next), keys == null ? null : (K) keys[at], (V) values[at]));
+    next++;
+    if (keys != null) {
+      keys[at] = null; // the reader has it now: a run partly taken holds only what is left
+    }
+    values[at] = null;
+    return event;
   }
 
   /** The record as Gregor's data, with its deserialized key and value. */

@@ -1,6 +1,7 @@
 package io.gregor.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.softwaremill.jox.Channel;
 import com.softwaremill.jox.ChannelDone;
@@ -13,11 +14,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -95,6 +100,62 @@ class ChunkedOutputTest {
         .isEqualTo(List.of(new Event.Data<>(-1), 0, 1, 2, new Event.Data<>(3)));
     assertThat(output.received()).isEqualTo(5);
     assertThat(output.waiting()).isZero();
+  }
+
+  @Test
+  void aRunWhoseEventCannotBeMade_throwsToTheReader_andTheRecordWaitsForTheNextTake()
+      throws InterruptedException {
+    // given: a run of one record (so the reader takes it with the token) whose headers throw once
+    var output = output(10);
+    var record =
+        new ConsumerRecord<ByteBuffer, ByteBuffer>(
+            "t",
+            0,
+            7,
+            0L,
+            TimestampType.CREATE_TIME,
+            0,
+            1,
+            null,
+            ByteBuffer.wrap(new byte[] {1}),
+            new FailingOnceHeaders(),
+            Optional.empty());
+    var run =
+        new DeferredRecords<String, Integer>(List.of(record), null, new Object[] {7}, 0, 0, 1);
+    output.append(List.of(run), 0, 1, false);
+
+    // when
+    Throwable failure = catchThrowable(() -> Select.select(output.receiveClause()));
+    var next = new java.util.concurrent.atomic.AtomicReference<Object>();
+    Thread reader = Thread.ofVirtual().start(() -> next.set(receiveQuietly(output)));
+
+    // then: nothing was taken, and the next take gets the record (not a reader blocked for good)
+    assertThat(failure).isInstanceOf(IllegalStateException.class);
+    assertThat(reader.join(Duration.ofSeconds(5))).as("the next take returns").isTrue();
+    assertThat(number(next.get())).isEqualTo(7);
+    assertThat(output.received()).isEqualTo(1);
+  }
+
+  /** Headers whose first {@code toArray} throws, as a fault while the reader makes an event. */
+  private static final class FailingOnceHeaders extends RecordHeaders {
+    private boolean failed;
+
+    @Override
+    public Header[] toArray() {
+      if (!failed) {
+        failed = true;
+        throw new IllegalStateException("a fault while making the event");
+      }
+      return super.toArray();
+    }
+  }
+
+  private static Object receiveQuietly(ChunkedOutput<Event<Integer>> output) {
+    try {
+      return output.receive();
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
   }
 
   @Test

@@ -25,6 +25,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -93,6 +95,11 @@ class CommitFollowsTakenRecordsTest {
     }
   }
 
+  /** The leader epoch of the record at {@code offset}: it changes now and then. */
+  private static int epoch(long offset) {
+    return (int) (offset / 5);
+  }
+
   /** A poll of 0 to 7 records per partition, one in five of them bad; notes those with outputs. */
   private static ConsumerRecords<ByteBuffer, ByteBuffer> poll(
       Random random,
@@ -112,20 +119,28 @@ class CommitFollowsTakenRecordsTest {
       for (int i = 0; i < count; i++, offset += 1 + random.nextInt(2)) {
         boolean bad = random.nextInt(5) == 0;
         String value = bad ? BAD : "v" + offset;
+        byte[] key = random.nextBoolean() ? null : ("k" + offset).getBytes(StandardCharsets.UTF_8);
         list.add(
             new ConsumerRecord<>(
                 partition.topic(),
                 partition.partition(),
                 offset,
-                random.nextBoolean() ? null : ByteBuffer.wrap(new byte[] {'k'}),
-                ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8))));
+                0L,
+                TimestampType.CREATE_TIME,
+                key == null ? -1 : key.length,
+                value.length(),
+                key == null ? null : ByteBuffer.wrap(key),
+                ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8)),
+                new RecordHeaders(),
+                Optional.of(epoch(offset))));
         if (!bad || errorsWanted) {
           outputs.get(partition).add(offset);
         }
       }
       next.put(partition, offset);
       records.put(partition, list);
-      nextOffsets.put(partition, new OffsetAndMetadata(offset, Optional.empty(), ""));
+      long last = list.getLast().offset(); // the position carries the last record's epoch
+      nextOffsets.put(partition, new OffsetAndMetadata(offset, Optional.of(epoch(last)), ""));
     }
     return new ConsumerRecords<>(records, nextOffsets);
   }
@@ -143,7 +158,7 @@ class CommitFollowsTakenRecordsTest {
         switch (output.receive()) {
           case Event.Data<Received<String, String>>(Received<String, String> record) -> {
             assertThat(record.value()).isEqualTo("v" + record.offset());
-            assertThat(record.key()).isIn(null, "k");
+            assertThat(record.key()).isIn(null, "k" + record.offset());
             taken.get(record.topicPartition()).add(record.offset());
           }
           case Event.Error<?>(Failure(var kind, var message, var cause, Failure.Coordinates at)) ->
@@ -175,6 +190,11 @@ class CommitFollowsTakenRecordsTest {
         assertThat(commit.offset())
             .as("%s: a commit of %s takes every record taken", context, partition)
             .isGreaterThan(read.getLast());
+        if (commit.offset() == read.getLast() + 1) {
+          assertThat(commit.leaderEpoch())
+              .as("%s: a commit of %s has the leader epoch of its last record", context, partition)
+              .contains(epoch(read.getLast()));
+        }
       }
       if (commit != null && read.size() < made.size()) {
         assertThat(commit.offset())

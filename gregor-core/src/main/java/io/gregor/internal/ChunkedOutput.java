@@ -87,7 +87,7 @@ final class ChunkedOutput<E> implements Source<E> {
         Object entry = events.get(i);
         ring[tail] = entry;
         tail = tail + 1 == ring.length ? 0 : tail + 1;
-        size += entry instanceof DeferredRecords<?, ?> run ? run.remaining() : 1;
+        size += DeferredRecords.events(entry);
       }
       if (last) {
         finished = true;

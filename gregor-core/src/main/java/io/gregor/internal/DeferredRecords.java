@@ -59,6 +59,11 @@ final class DeferredRecords<K, V> {
     this.end = end;
   }
 
+  /** How many events an entry of the output stands for: a run's records left, else 1. */
+  static int events(Object entry) {
+    return entry instanceof DeferredRecords<?, ?> run ? run.remaining() : 1;
+  }
+
   /** How many data events are still to be taken from this run. */
   int remaining() {
     return end - next;

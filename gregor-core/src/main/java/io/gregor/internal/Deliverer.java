@@ -67,7 +67,7 @@ final class Deliverer<T> {
     }
     for (Object entry : batch) {
       waiting.add(entry);
-      waitingEvents += events(entry);
+      waitingEvents += DeferredRecords.events(entry);
     }
     pump();
   }
@@ -147,7 +147,7 @@ final class Deliverer<T> {
     int count = 0;
     while (room > 0 && !waiting.isEmpty()) {
       Object entry = waiting.peek();
-      int events = events(entry);
+      int events = DeferredRecords.events(entry);
       if (events <= room) {
         moving.add(waiting.poll());
       } else {
@@ -164,10 +164,5 @@ final class Deliverer<T> {
       waitingEvents -= count;
       moving.clear();
     }
-  }
-
-  /** How many events an entry stands for. */
-  private static int events(Object entry) {
-    return entry instanceof DeferredRecords<?, ?> run ? run.remaining() : 1;
   }
 }

@@ -62,13 +62,6 @@ final class RecordPipeline<K, V, T> {
 
   private V value;
 
-  /**
-   * Whether records go to the output as runs ({@link DeferredRecords}), whose data events the
-   * reader makes: when the events carry the records themselves (no transducer), and nothing on the
-   * loop needs each one (no acknowledgements).
-   */
-  private boolean deferring;
-
   /** Events made, and runs of records, not yet handed to the deliverer. */
   private final ArrayList<Object> batch;
 
@@ -108,14 +101,21 @@ final class RecordPipeline<K, V, T> {
     this.tracker = tracker;
     Gatherer<? super Received<K, V>, ?, T> gatherer = settings.transducer();
     this.transducer = gatherer == null ? null : Transducer.of(gatherer, new DataDownstream());
-    this.deferring = transducer == null;
   }
 
   /** From now on, records delivered as data wait for their acknowledgement there. */
   void acknowledgeWith(Acknowledger acknowledger) {
     this.acknowledger = acknowledger;
     this.keepBytes = acknowledger.keepsBytes();
-    this.deferring = false; // the acknowledger takes each record as it is delivered
+  }
+
+  /**
+   * Whether records go to the output as runs ({@link DeferredRecords}), whose data events the
+   * reader makes: when the events carry the records themselves (no transducer), and nothing on the
+   * loop needs each one (no acknowledger, which takes each record as it is delivered).
+   */
+  private boolean deferring() {
+    return transducer == null && acknowledger == null;
   }
 
   /** A copy of what {@code buffer} holds (its position unchanged), or null. */
@@ -219,7 +219,7 @@ final class RecordPipeline<K, V, T> {
             return; // room first: the rest waits, bounded by max.poll.records
           }
         }
-        if (deferring) {
+        if (deferring()) {
           handleRun(partition, records, (int) Math.min(room, records.size() - recordIndex));
         } else {
           handle(partition, records.get(recordIndex++));

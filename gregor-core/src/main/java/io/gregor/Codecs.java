@@ -1,11 +1,10 @@
 package io.gregor;
 
+import io.gregor.internal.BytesCodec;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.IntegerDeserializer;
 import org.apache.kafka.common.serialization.IntegerSerializer;
 import org.apache.kafka.common.serialization.LongDeserializer;
@@ -40,9 +39,12 @@ public final class Codecs {
     return Codec.of(new StringSerializer(), new StringDeserializer());
   }
 
-  /** Raw bytes, passed through. */
+  /**
+   * Raw bytes, passed through. A consumer's Kafka client copies them out of what it read, inside
+   * {@code poll}, as for the raw client with its {@code ByteArrayDeserializer}.
+   */
   public static Codec<byte[]> bytes() {
-    return Codec.of(new ByteArraySerializer(), new ByteArrayDeserializer());
+    return new BytesCodec();
   }
 
   /** 64-bit integers, big-endian. */

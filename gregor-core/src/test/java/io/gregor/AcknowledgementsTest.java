@@ -253,6 +253,46 @@ class AcknowledgementsTest {
   }
 
   @Test
+  void reject_ofBytesTheReaderChanged_deadLettersTheBytesAsTheyWerePolled(
+      EmbeddedKafka kafka, TestNames names) {
+    // given: byte values, one try, a dead-letter topic
+    kafka.createTopic(names.topic(), 1);
+    String deadLetters = names.topic() + "-dlt";
+    kafka.createTopic(deadLetters, 1);
+    produceStrings(kafka, names.topic(), 0, 1);
+    var policy =
+        RetryPolicy.defaults().withAttempts(1, Duration.ZERO).withDeadLetterTopic(deadLetters);
+    var settings =
+        ConsumerSettings.create(
+                kafka.bootstrapServers(), names.group(), Codecs.bytes(), Codecs.bytes())
+            .withKafka("auto.offset.reset", "earliest")
+            .withKafka("enable.auto.commit", false)
+            .withTopics(names.topic())
+            .withAcknowledgements(
+                Acknowledgements.defaults()
+                    .withRetries(policy)
+                    .withRevokeWait(Duration.ofSeconds(1)));
+    try (var consumer = Consumer.create(settings)) {
+      var record = data(consumer.output(), 1).getFirst();
+
+      // when: the reader overwrites the value it was given, then rejects the record
+      java.util.Arrays.fill(record.value(), (byte) '#');
+      consumer.reject(record, new IllegalArgumentException("bad amount"));
+
+      // then: the dead letter has the bytes as they came from Kafka
+      var written =
+          await()
+              .atMost(PATIENCE)
+              .until(
+                  () -> TopicReader.readAll(kafka, deadLetters, Codecs.string(), Codecs.string()),
+                  list -> list.size() == 1)
+              .getFirst();
+      assertThat(written.key()).isEqualTo("key-0");
+      assertThat(written.value()).isEqualTo("value-0");
+    }
+  }
+
+  @Test
   void automaticCommit_comesAfterCommitEveryAcknowledgements_beforeTheInterval(
       EmbeddedKafka kafka, TestNames names) {
     // given: automatic commits every 10 minutes, or after 3 acknowledgements

@@ -105,4 +105,41 @@ class NullAndEmptyKeysAndValuesTest {
         .extracting(Received::serializedKeySize, Received::serializedValueSize)
         .containsExactly(tuple(0, 0), tuple(-1, -1));
   }
+
+  @Test
+  void kafkasOwnByteArrayDeserializer_withStringKeys_nullAndEmptyValuesStayApart(
+      EmbeddedKafka kafka, TestNames names) throws InterruptedException {
+    // given
+    kafka.createTopic(names.topic(), 1);
+    send(
+        kafka,
+        Codecs.string(),
+        Codecs.bytes(),
+        List.of(
+            Message.of(names.topic(), "bytes", new byte[] {1, 2, 3}),
+            Message.of(names.topic(), "empty", new byte[0]),
+            Message.tombstone(names.topic(), "tombstone")));
+
+    // when: Kafka's own deserializer for values, Gregor's string codec for keys
+    List<Received<String, byte[]>> received;
+    try (var consumer =
+        Consumer.create(
+            ConsumerSettings.create(
+                    kafka.bootstrapServers(),
+                    names.group(),
+                    Codecs.string(),
+                    new org.apache.kafka.common.serialization.ByteArrayDeserializer())
+                .withKafka("auto.offset.reset", "earliest")
+                .withTopics(names.topic()))) {
+      received = data(consumer.output(), 3);
+    }
+
+    // then
+    assertThat(received)
+        .extracting(Received::key, Received::value)
+        .containsExactly(
+            tuple("bytes", new byte[] {1, 2, 3}),
+            tuple("empty", new byte[0]),
+            tuple("tombstone", null));
+  }
 }

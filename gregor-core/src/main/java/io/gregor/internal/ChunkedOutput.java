@@ -71,6 +71,7 @@ final class ChunkedOutput<E> implements Source<E> {
     this.ring = new Object[capacity];
     this.onWake = onWake;
     this.unreadErrors = unreadErrors;
+    unreadErrors.countsTakenBy(received::get);
   }
 
   // ------------------------------------------------------------------- the loop's side

@@ -1,6 +1,5 @@
 package io.gregor.internal;
 
-import java.nio.ByteBuffer;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -81,7 +80,7 @@ final class CommitTracker {
    */
   void handledRun(
       TopicPartition partition,
-      List<ConsumerRecord<ByteBuffer, ByteBuffer>> records,
+      List<ConsumerRecord<Object, Object>> records,
       int from,
       int count,
       long firstSequence) {

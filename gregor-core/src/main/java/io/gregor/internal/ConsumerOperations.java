@@ -5,7 +5,6 @@ import io.gregor.Failure;
 import io.gregor.Operation;
 import io.gregor.PartitionDetails;
 import io.gregor.Topics;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -38,7 +37,7 @@ import org.slf4j.LoggerFactory;
 final class ConsumerOperations {
   private static final Logger log = LoggerFactory.getLogger(ConsumerOperations.class);
 
-  private final KafkaConsumer<ByteBuffer, ByteBuffer> consumer;
+  private final KafkaConsumer<Object, Object> consumer;
   private final CommitTracker tracker;
   private final FlowControl flow;
   private final RecordPipeline<?, ?, ?> pipeline;
@@ -57,7 +56,7 @@ final class ConsumerOperations {
    * @param apiTimeout the bound of each Kafka call ({@code default.api.timeout.ms})
    */
   ConsumerOperations(
-      KafkaConsumer<ByteBuffer, ByteBuffer> consumer,
+      KafkaConsumer<Object, Object> consumer,
       CommitTracker tracker,
       FlowControl flow,
       RecordPipeline<?, ?, ?> pipeline,

@@ -2,8 +2,6 @@ package io.gregor.internal;
 
 import io.gregor.Event;
 import io.gregor.Received;
-import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -28,7 +26,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * capacity) and in the deliverer's queue (at most the flow limit), and their polls' lists.
  */
 final class DeferredRecords<K, V> {
-  private final List<ConsumerRecord<ByteBuffer, ByteBuffer>> records;
+  private final List<ConsumerRecord<Object, Object>> records;
 
   /** The deserialized keys, from the record at {@link #base} on; null when every key is null. */
   private final Object[] keys;
@@ -44,8 +42,10 @@ final class DeferredRecords<K, V> {
 
   private final int end;
 
+  private final Timestamps timestamps = new Timestamps();
+
   DeferredRecords(
-      List<ConsumerRecord<ByteBuffer, ByteBuffer>> records,
+      List<ConsumerRecord<Object, Object>> records,
       Object[] keys,
       Object[] values,
       int base,
@@ -86,7 +86,8 @@ final class DeferredRecords<K, V> {
     int at = next - base;
     Event.Data<Received<K, V>> event =
         new Event.Data<>(
-            received(records.get(next), keys == null ? null : (K) keys[at], (V) values[at]));
+            received(
+                records.get(next), keys == null ? null : (K) keys[at], (V) values[at], timestamps));
     next++;
     if (keys != null) {
       keys[at] = null; // the reader has it now: a run partly taken holds only what is left
@@ -97,12 +98,12 @@ final class DeferredRecords<K, V> {
 
   /** The record as Gregor's data, with its deserialized key and value. */
   static <K, V> Received<K, V> received(
-      ConsumerRecord<ByteBuffer, ByteBuffer> record, K key, V value) {
+      ConsumerRecord<Object, Object> record, K key, V value, Timestamps timestamps) {
     return new Received<>(
         record.topic(),
         record.partition(),
         record.offset(),
-        Instant.ofEpochMilli(record.timestamp()),
+        timestamps.of(record.timestamp()),
         record.timestampType(),
         key,
         value,

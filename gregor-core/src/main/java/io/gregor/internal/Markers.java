@@ -1,6 +1,5 @@
 package io.gregor.internal;
 
-import java.nio.ByteBuffer;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -65,10 +64,10 @@ final class Markers {
   void addRun(
       long firstSequence,
       TopicPartition partition,
-      List<ConsumerRecord<ByteBuffer, ByteBuffer>> records,
+      List<ConsumerRecord<Object, Object>> records,
       int from,
       int count) {
-    ConsumerRecord<ByteBuffer, ByteBuffer> last = records.get(from + count - 1);
+    ConsumerRecord<Object, Object> last = records.get(from + count - 1);
     int at = append(firstSequence + count - 1, partition, last.offset() + 1, epoch(last));
     runRecords[at] = records;
     runStarts[at] = from;

@@ -11,7 +11,6 @@ import io.gregor.Operation;
 import io.gregor.RebalanceKind;
 import io.gregor.Received;
 import io.gregor.Topics;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -35,7 +34,6 @@ import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,7 +90,7 @@ public final class PollLoop<K, V, T> {
    */
   private final AtomicBoolean roomMade = new AtomicBoolean();
 
-  private final KafkaConsumer<ByteBuffer, ByteBuffer> consumer;
+  private final KafkaConsumer<Object, Object> consumer;
   private final Deliverer<T> deliverer;
   private final CommitTracker tracker;
   private final FlowControl flow;
@@ -174,9 +172,14 @@ public final class PollLoop<K, V, T> {
     }
     // Gregor commits itself, and only what the reader has received.
     kafka.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    // Keys and values as Kafka read them, not copied: the codecs deserialize from there.
-    kafka.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteBufferDeserializer.class);
-    kafka.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteBufferDeserializer.class);
+    // Keys and values as Kafka read them, not copied: the codecs deserialize from there; unless
+    // the codec only copies them, which Kafka does as it reads.
+    kafka.put(
+        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+        PolledBytes.forDeserializer(settings.keyDeserializer()).kafkaDeserializer);
+    kafka.put(
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+        PolledBytes.forDeserializer(settings.valueDeserializer()).kafkaDeserializer);
     this.consumer = new KafkaConsumer<>(kafka);
     this.flow = new FlowControl(consumer, limit);
     this.ops =
@@ -361,7 +364,7 @@ public final class PollLoop<K, V, T> {
           pipeline.recordsPending() || acknowledger != null && acknowledger.full());
     }
     checkMissingTopics();
-    ConsumerRecords<ByteBuffer, ByteBuffer> records = poll();
+    ConsumerRecords<Object, Object> records = poll();
     if (closed) {
       return; // an operation run while waiting closed
     }
@@ -387,7 +390,7 @@ public final class PollLoop<K, V, T> {
    * kept the consumer out of its group for good; a wait that merely runs out of time lets it
    * forget, and ask again on the next poll. Such a poll costs operations no waiting.
    */
-  private ConsumerRecords<ByteBuffer, ByteBuffer> poll() {
+  private ConsumerRecords<Object, Object> poll() {
     if (!ops.hasPartitionsToPoll()) {
       idle(untilRedelivery(IDLE_POLL));
       return null;

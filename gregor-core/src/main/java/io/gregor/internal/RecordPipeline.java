@@ -47,7 +47,7 @@ final class RecordPipeline<K, V, T> {
   private Acknowledger acknowledger;
 
   /** The record being handled. */
-  private ConsumerRecord<ByteBuffer, ByteBuffer> current;
+  private ConsumerRecord<Object, Object> current;
 
   /** Whether records keep their bytes: for dead letters (copied only then). */
   private boolean keepBytes;
@@ -56,6 +56,14 @@ final class RecordPipeline<K, V, T> {
   private byte[] currentKey;
 
   private byte[] currentValue;
+
+  /** Whether Kafka's client copied the keys, and the values: they are then what it polled. */
+  private final boolean keysCopied;
+
+  private final boolean valuesCopied;
+
+  /** The timestamps of records handled one at a time. */
+  private final Timestamps timestamps = new Timestamps();
 
   /** The current record's key and value, deserialized. */
   private K key;
@@ -77,10 +85,10 @@ final class RecordPipeline<K, V, T> {
   private final long limit;
 
   /** Polls whose records have not all gone through yet (normally at most one). */
-  private final ArrayDeque<ConsumerRecords<ByteBuffer, ByteBuffer>> polls = new ArrayDeque<>();
+  private final ArrayDeque<ConsumerRecords<Object, Object>> polls = new ArrayDeque<>();
 
   /** The poll whose records are going through, or null. */
-  private ConsumerRecords<ByteBuffer, ByteBuffer> pending;
+  private ConsumerRecords<Object, Object> pending;
 
   private List<TopicPartition> pendingPartitions = List.of();
   private int partitionIndex;
@@ -99,6 +107,9 @@ final class RecordPipeline<K, V, T> {
     this.policy = settings.outputPolicy();
     this.deliverer = deliverer;
     this.tracker = tracker;
+    this.keysCopied = PolledBytes.forDeserializer(settings.keyDeserializer()) == PolledBytes.COPIED;
+    this.valuesCopied =
+        PolledBytes.forDeserializer(settings.valueDeserializer()) == PolledBytes.COPIED;
     Gatherer<? super Received<K, V>, ?, T> gatherer = settings.transducer();
     this.transducer = gatherer == null ? null : Transducer.of(gatherer, new DataDownstream());
   }
@@ -118,11 +129,15 @@ final class RecordPipeline<K, V, T> {
     return transducer == null && acknowledger == null;
   }
 
-  /** A copy of what {@code buffer} holds (its position unchanged), or null. */
-  private static byte[] bytes(ByteBuffer buffer) {
-    if (buffer == null) {
+  /** A copy of the bytes Kafka's client polled (a buffer's position unchanged), or null. */
+  private static byte[] bytes(Object polled) {
+    if (polled == null) {
       return null;
     }
+    if (polled instanceof byte[] copied) {
+      return copied.clone(); // the reader gets the same array as the value, and may change it
+    }
+    ByteBuffer buffer = (ByteBuffer) polled;
     byte[] bytes = new byte[buffer.remaining()];
     buffer.get(buffer.position(), bytes);
     return bytes;
@@ -167,7 +182,7 @@ final class RecordPipeline<K, V, T> {
   }
 
   /** Takes a poll's records and runs as many as there is room for. */
-  void accept(ConsumerRecords<ByteBuffer, ByteBuffer> records) {
+  void accept(ConsumerRecords<Object, Object> records) {
     if (stopped || records.isEmpty() && records.nextOffsets().isEmpty()) {
       return;
     }
@@ -201,7 +216,7 @@ final class RecordPipeline<K, V, T> {
         return; // as many records wait for acknowledgement as allowed: the rest waits here
       }
       TopicPartition partition = pendingPartitions.get(partitionIndex);
-      List<ConsumerRecord<ByteBuffer, ByteBuffer>> records = pending.records(partition);
+      List<ConsumerRecord<Object, Object>> records = pending.records(partition);
       MDC.put(PARTITION_KEY, partition.toString()); // deserializers and transducers log with it
       if (dropped.contains(partition)) {
         recordIndex = records.size();
@@ -278,7 +293,7 @@ final class RecordPipeline<K, V, T> {
     dropped.clear();
   }
 
-  private void handle(TopicPartition partition, ConsumerRecord<ByteBuffer, ByteBuffer> record) {
+  private void handle(TopicPartition partition, ConsumerRecord<Object, Object> record) {
     current = record;
     if (keepBytes) { // for a dead letter, before a deserializer reads the buffers
       currentKey = bytes(record.key());
@@ -290,7 +305,7 @@ final class RecordPipeline<K, V, T> {
     if (failed != null) {
       emit(failed); // the record counts as handled
     } else {
-      Received<K, V> received = DeferredRecords.received(record, key, value);
+      Received<K, V> received = DeferredRecords.received(record, key, value, timestamps);
       long before = lastSequence();
       if (!integrate(received)) {
         stopNow = true;
@@ -316,7 +331,7 @@ final class RecordPipeline<K, V, T> {
    * as one entry; a record that fails to deserialize ends the run, and its error event follows.
    */
   private void handleRun(
-      TopicPartition partition, List<ConsumerRecord<ByteBuffer, ByteBuffer>> records, int count) {
+      TopicPartition partition, List<ConsumerRecord<Object, Object>> records, int count) {
     int from = recordIndex;
     Object[] keys = null;
     Object[] values = new Object[count];
@@ -344,7 +359,7 @@ final class RecordPipeline<K, V, T> {
     }
     recordIndex = from + made;
     if (failed != null) {
-      ConsumerRecord<ByteBuffer, ByteBuffer> record = records.get(recordIndex++);
+      ConsumerRecord<Object, Object> record = records.get(recordIndex++);
       emit(failed);
       tracker.handled(
           partition,
@@ -358,20 +373,25 @@ final class RecordPipeline<K, V, T> {
    * Deserializes the record's key and value into {@link #key} and {@link #value}; returns null, or
    * the error event (with the record's coordinates) when a deserializer throws.
    */
-  private Event.Error<T> deserialize(ConsumerRecord<ByteBuffer, ByteBuffer> record) {
+  @SuppressWarnings("unchecked")
+  private Event.Error<T> deserialize(ConsumerRecord<Object, Object> record) {
     try {
       key =
           record.key() == null
               ? null
-              : settings
-                  .keyDeserializer()
-                  .deserialize(record.topic(), record.headers(), record.key());
+              : keysCopied
+                  ? (K) record.key()
+                  : settings
+                      .keyDeserializer()
+                      .deserialize(record.topic(), record.headers(), (ByteBuffer) record.key());
       value =
           record.value() == null
               ? null
-              : settings
-                  .valueDeserializer()
-                  .deserialize(record.topic(), record.headers(), record.value());
+              : valuesCopied
+                  ? (V) record.value()
+                  : settings
+                      .valueDeserializer()
+                      .deserialize(record.topic(), record.headers(), (ByteBuffer) record.value());
     } catch (RuntimeException e) {
       return new Event.Error<>(
           new Failure(

@@ -10,9 +10,9 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 
 /**
@@ -37,7 +37,10 @@ public final class UnreadErrors {
 
   private final AtomicLongArray queued = new AtomicLongArray(KINDS.length);
   private final AtomicLongArray taken = new AtomicLongArray(KINDS.length);
-  private final AtomicLong eventsTaken = new AtomicLong();
+
+  /** How many events readers took from the output, in all; what says that someone is reading. */
+  private volatile LongSupplier eventsTaken = () -> 0;
+
   private final Failure[] examples = new Failure[EXAMPLES];
   private int nextExample;
   private volatile boolean readerFinished;
@@ -54,9 +57,13 @@ public final class UnreadErrors {
     }
   }
 
+  /** The output readers take from counts the events they take: close watches it. */
+  void countsTakenBy(LongSupplier eventsTaken) {
+    this.eventsTaken = eventsTaken;
+  }
+
   /** A reader took an element from the output. */
   void taken(Object element) {
-    eventsTaken.incrementAndGet();
     if (element instanceof Event.Error<?>(Failure failure)) {
       taken.incrementAndGet(failure.kind().ordinal());
       synchronized (examples) {
@@ -107,15 +114,24 @@ public final class UnreadErrors {
 
   private void awaitReader() {
     long deadline = System.nanoTime() + GRACE.toNanos();
-    long seen = eventsTaken.get();
+    long seen = progress();
     while (unread() > 0 && System.nanoTime() - deadline < 0) {
       LockSupport.parkNanos(STILL_READING.toNanos());
-      long now = eventsTaken.get();
+      long now = progress();
       if (now == seen) {
         return; // nobody is reading
       }
       seen = now;
     }
+  }
+
+  /** What moves while someone reads: events taken from the output, and errors taken. */
+  private long progress() {
+    long progress = eventsTaken.getAsLong();
+    for (int i = 0; i < KINDS.length; i++) {
+      progress += taken.get(i);
+    }
+    return progress;
   }
 
   /**

@@ -40,7 +40,7 @@ class ChunkedOutputTest {
 
   /** A run of records with offsets and values {@code [from, to)}, as the poll loop hands over. */
   private static DeferredRecords<String, Integer> run(int from, int to) {
-    List<ConsumerRecord<ByteBuffer, ByteBuffer>> records = new ArrayList<>();
+    List<ConsumerRecord<Object, Object>> records = new ArrayList<>();
     Object[] values = new Object[to - from];
     for (int i = from; i < to; i++) {
       records.add(new ConsumerRecord<>("t", 0, i, null, ByteBuffer.wrap(new byte[] {1})));
@@ -108,7 +108,7 @@ class ChunkedOutputTest {
     // given: a run of one record (so the reader takes it with the token) whose headers throw once
     var output = output(10);
     var record =
-        new ConsumerRecord<ByteBuffer, ByteBuffer>(
+        new ConsumerRecord<Object, Object>(
             "t",
             0,
             7,

@@ -101,19 +101,19 @@ class CommitFollowsTakenRecordsTest {
   }
 
   /** A poll of 0 to 7 records per partition, one in five of them bad; notes those with outputs. */
-  private static ConsumerRecords<ByteBuffer, ByteBuffer> poll(
+  private static ConsumerRecords<Object, Object> poll(
       Random random,
       Map<TopicPartition, Long> next,
       Map<TopicPartition, List<Long>> outputs,
       boolean errorsWanted) {
-    Map<TopicPartition, List<ConsumerRecord<ByteBuffer, ByteBuffer>>> records = new HashMap<>();
+    Map<TopicPartition, List<ConsumerRecord<Object, Object>>> records = new HashMap<>();
     Map<TopicPartition, OffsetAndMetadata> nextOffsets = new HashMap<>();
     for (TopicPartition partition : List.of(P0, P1)) {
       int count = random.nextInt(8);
       if (count == 0) {
         continue;
       }
-      List<ConsumerRecord<ByteBuffer, ByteBuffer>> list = new ArrayList<>();
+      List<ConsumerRecord<Object, Object>> list = new ArrayList<>();
       // Offsets with gaps, as compaction and transaction markers leave them.
       long offset = next.get(partition) + random.nextInt(2);
       for (int i = 0; i < count; i++, offset += 1 + random.nextInt(2)) {

@@ -254,16 +254,16 @@ class CommitNeverPassesUntakenOutputsTest {
     }
   }
 
-  private static ConsumerRecords<ByteBuffer, ByteBuffer> poll(
+  private static ConsumerRecords<Object, Object> poll(
       Random random, Map<TopicPartition, Long> next) {
-    Map<TopicPartition, List<ConsumerRecord<ByteBuffer, ByteBuffer>>> records = new HashMap<>();
+    Map<TopicPartition, List<ConsumerRecord<Object, Object>>> records = new HashMap<>();
     Map<TopicPartition, OffsetAndMetadata> nextOffsets = new HashMap<>();
     for (TopicPartition partition : List.of(P0, P1)) {
       int count = random.nextInt(6);
       if (count == 0) {
         continue;
       }
-      List<ConsumerRecord<ByteBuffer, ByteBuffer>> list = new ArrayList<>();
+      List<ConsumerRecord<Object, Object>> list = new ArrayList<>();
       long offset = next.get(partition);
       for (int i = 0; i < count; i++, offset++) {
         list.add(

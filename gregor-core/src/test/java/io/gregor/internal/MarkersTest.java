@@ -2,7 +2,6 @@ package io.gregor.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -143,8 +142,8 @@ class MarkersTest {
   }
 
   /** Records of partition A at offsets {@code from, from + 2, ...} (gaps, as compaction leaves). */
-  private static List<ConsumerRecord<ByteBuffer, ByteBuffer>> records(long from, int count) {
-    List<ConsumerRecord<ByteBuffer, ByteBuffer>> records = new ArrayList<>();
+  private static List<ConsumerRecord<Object, Object>> records(long from, int count) {
+    List<ConsumerRecord<Object, Object>> records = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       records.add(
           new ConsumerRecord<>(

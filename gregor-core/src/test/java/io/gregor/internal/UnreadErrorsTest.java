@@ -172,4 +172,42 @@ class UnreadErrorsTest {
     assertThat(errors.unread()).isZero();
     assertThat(appender.list).isEmpty();
   }
+
+  @Test
+  void reportAtClose_aReaderStillTakingDataEvents_getsToTheErrorsBehindThem()
+      throws InterruptedException {
+    // given: an output with 40 data events and an error behind them, and a reader taking an
+    // event every 5 ms (200 ms in all, within the grace): until the last, only data events
+    var output = new ChunkedOutput<Event<Integer>>(41, () -> {}, errors);
+    List<Event<Integer>> events = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      events.add(new Event.Data<>(i));
+    }
+    Event.Error<Integer> last =
+        new Event.Error<>(new Failure(ErrorKind.POLL_FAILED, "x", null, null));
+    events.add(last);
+    errors.queued(last);
+    output.append(events, 0, events.size(), false);
+    Thread reader =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    for (int i = 0; i < events.size(); i++) {
+                      output.receive();
+                      java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+                    }
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                });
+
+    // when
+    errors.reportAtClose("consumer", true, log);
+
+    // then
+    reader.join();
+    assertThat(errors.unread()).isZero();
+    assertThat(appender.list).isEmpty();
+  }
 }

@@ -7,11 +7,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Consecutive records of one partition from one poll, with their keys and values deserialized by
- * the poll loop, standing in the output for their data events: the reader that takes the next one
- * makes its {@link Received} and data event ({@link #takeNext()}). So the loop hands a poll's
- * records over as one entry, and the per-record work that is not Kafka's moves off the loop's
- * thread, the consumer's critical path. Only for outputs that carry the records themselves: no
- * transducer, no acknowledgements.
+ * the poll loop (or as polled, when Kafka's client copied both: {@link #asPolled}), standing in the
+ * output for their data events: the reader that takes the next one makes its {@link Received} and
+ * data event ({@link #takeNext()}). So the loop hands a poll's records over as one entry, and the
+ * per-record work that is not Kafka's moves off the loop's thread, the consumer's critical path.
+ * Only for outputs that carry the records themselves: no transducer, no acknowledgements.
  *
  * <p>Each record makes exactly one data event, in order; a record that fails to deserialize ends a
  * run (its error event follows it). The loop owns a run until it hands it to the output ({@link
@@ -31,7 +31,7 @@ final class DeferredRecords<K, V> {
   /** The deserialized keys, from the record at {@link #base} on; null when every key is null. */
   private final Object[] keys;
 
-  /** The deserialized values, from the record at {@link #base} on. */
+  /** The deserialized values, from the record at {@link #base} on; null: as polled. */
   private final Object[] values;
 
   /** The index in records of the first key and value. */
@@ -59,6 +59,15 @@ final class DeferredRecords<K, V> {
     this.end = end;
   }
 
+  /**
+   * Records whose keys and values Kafka's client copied ({@link PolledBytes#COPIED}): they are what
+   * the records hold, and nothing is deserialized.
+   */
+  static <K, V> DeferredRecords<K, V> asPolled(
+      List<ConsumerRecord<Object, Object>> records, int from, int end) {
+    return new DeferredRecords<>(records, null, null, from, from, end);
+  }
+
   /** How many events an entry of the output stands for: a run's records left, else 1. */
   static int events(Object entry) {
     return entry instanceof DeferredRecords<?, ?> run ? run.remaining() : 1;
@@ -83,11 +92,17 @@ final class DeferredRecords<K, V> {
    */
   @SuppressWarnings("unchecked")
   Event.Data<Received<K, V>> takeNext() {
+    ConsumerRecord<Object, Object> record = records.get(next);
+    if (values == null) { // as polled
+      Event.Data<Received<K, V>> event =
+          new Event.Data<>(received(record, (K) record.key(), (V) record.value(), timestamps));
+      next++;
+      return event;
+    }
     int at = next - base;
     Event.Data<Received<K, V>> event =
         new Event.Data<>(
-            received(
-                records.get(next), keys == null ? null : (K) keys[at], (V) values[at], timestamps));
+            received(record, keys == null ? null : (K) keys[at], (V) values[at], timestamps));
     next++;
     if (keys != null) {
       keys[at] = null; // the reader has it now: a run partly taken holds only what is left

@@ -333,6 +333,10 @@ final class RecordPipeline<K, V, T> {
   private void handleRun(
       TopicPartition partition, List<ConsumerRecord<Object, Object>> records, int count) {
     int from = recordIndex;
+    if (keysCopied && valuesCopied) { // nothing to deserialize, nothing can fail
+      addRun(partition, records, DeferredRecords.asPolled(records, from, from + count), count);
+      return;
+    }
     Object[] keys = null;
     Object[] values = new Object[count];
     int made = 0;
@@ -352,12 +356,12 @@ final class RecordPipeline<K, V, T> {
       made++;
     }
     if (made > 0) {
-      long first = lastSequence() + 1;
-      batch.add(new DeferredRecords<K, V>(records, keys, values, from, from, from + made));
-      batchEvents += made;
-      tracker.handledRun(partition, records, from, made, first);
+      addRun(
+          partition,
+          records,
+          new DeferredRecords<>(records, keys, values, from, from, from + made),
+          made);
     }
-    recordIndex = from + made;
     if (failed != null) {
       ConsumerRecord<Object, Object> record = records.get(recordIndex++);
       emit(failed);
@@ -367,6 +371,19 @@ final class RecordPipeline<K, V, T> {
           record.leaderEpoch().orElse(Markers.NO_EPOCH),
           lastSequence());
     }
+  }
+
+  /** Hands over the {@code count} records from {@link #recordIndex} on as {@code run}. */
+  private void addRun(
+      TopicPartition partition,
+      List<ConsumerRecord<Object, Object>> records,
+      DeferredRecords<K, V> run,
+      int count) {
+    long first = lastSequence() + 1;
+    batch.add(run);
+    batchEvents += count;
+    tracker.handledRun(partition, records, recordIndex, count, first);
+    recordIndex += count;
   }
 
   /**

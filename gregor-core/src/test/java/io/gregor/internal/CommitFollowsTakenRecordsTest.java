@@ -59,39 +59,66 @@ class CommitFollowsTakenRecordsTest {
 
   @Property(tries = 400)
   void commits_followTheRecordsTaken_recordByRecord(
-      @ForAll long seed, @ForAll boolean errorsWanted) {
+      @ForAll long seed, @ForAll boolean errorsWanted, @ForAll boolean bytes) {
     Random random = new Random(seed);
     int capacity = 1 + random.nextInt(16);
+    String context = "seed " + seed + ", capacity " + capacity + (bytes ? ", bytes" : "");
+    if (bytes) { // copied by Kafka's client: the records hold the keys and values
+      follow(
+          ConsumerSettings.create("localhost:9", "g", Codecs.bytes(), Codecs.bytes()),
+          random,
+          capacity,
+          errorsWanted,
+          true,
+          context);
+    } else {
+      follow(
+          ConsumerSettings.create("localhost:9", "g", Codecs.string(), FAILS_ON_BAD),
+          random,
+          capacity,
+          errorsWanted,
+          false,
+          context);
+    }
+  }
+
+  private static <K, V> void follow(
+      ConsumerSettings<K, V, Received<K, V>> created,
+      Random random,
+      int capacity,
+      boolean errorsWanted,
+      boolean asPolled,
+      String context) {
     var settings =
-        ConsumerSettings.create("localhost:9", "g", Codecs.string(), FAILS_ON_BAD)
+        created
             .withOutputPolicy(errorsWanted ? new EventType[] {EventType.ERROR} : new EventType[0])
             .withOutputBufferSize(capacity)
             .validate();
     UnreadErrors unreadErrors = new UnreadErrors();
-    ChunkedOutput<Event<Received<String, String>>> output =
+    ChunkedOutput<Event<Received<K, V>>> output =
         new ChunkedOutput<>(capacity, () -> {}, unreadErrors);
-    Deliverer<Received<String, String>> deliverer = new Deliverer<>(output, capacity, unreadErrors);
+    Deliverer<Received<K, V>> deliverer = new Deliverer<>(output, capacity, unreadErrors);
     CommitTracker tracker = new CommitTracker(false);
     long limit = 1 + random.nextInt(20);
-    RecordPipeline<String, String, Received<String, String>> pipeline =
+    RecordPipeline<K, V, Received<K, V>> pipeline =
         new RecordPipeline<>(settings, deliverer, tracker, limit);
 
     // The truth: per partition, the offsets with an output (in order), and those the reader took.
     Map<TopicPartition, List<Long>> outputs = Map.of(P0, new ArrayList<>(), P1, new ArrayList<>());
     Map<TopicPartition, List<Long>> taken = Map.of(P0, new ArrayList<>(), P1, new ArrayList<>());
     Map<TopicPartition, Long> next = new HashMap<>(Map.of(P0, 0L, P1, 0L));
-    String context = "seed " + seed + ", capacity " + capacity + ", limit " + limit;
+    String where = context + ", limit " + limit;
     for (int step = 0; step < 60; step++) {
       int action = random.nextInt(10);
       if (action < 4 && !pipeline.recordsPending()) {
-        pipeline.accept(poll(random, next, outputs, errorsWanted));
+        pipeline.accept(poll(random, next, outputs, errorsWanted, asPolled));
       } else if (action < 9) {
         pipeline.resume();
         read(random.nextInt(capacity + 2), output, deliverer, pipeline, taken);
       } else {
         pipeline.resume();
       }
-      check(context, tracker.uncommitted(output.received(), Set.of(P0, P1)), outputs, taken);
+      check(where, tracker.uncommitted(output.received(), Set.of(P0, P1)), outputs, taken);
     }
   }
 
@@ -100,12 +127,16 @@ class CommitFollowsTakenRecordsTest {
     return (int) (offset / 5);
   }
 
-  /** A poll of 0 to 7 records per partition, one in five of them bad; notes those with outputs. */
+  /**
+   * A poll of 0 to 7 records per partition, one in five of them bad (unless {@code asPolled}: the
+   * keys and values are then the bytes, as Kafka's client copies them); notes those with outputs.
+   */
   private static ConsumerRecords<Object, Object> poll(
       Random random,
       Map<TopicPartition, Long> next,
       Map<TopicPartition, List<Long>> outputs,
-      boolean errorsWanted) {
+      boolean errorsWanted,
+      boolean asPolled) {
     Map<TopicPartition, List<ConsumerRecord<Object, Object>>> records = new HashMap<>();
     Map<TopicPartition, OffsetAndMetadata> nextOffsets = new HashMap<>();
     for (TopicPartition partition : List.of(P0, P1)) {
@@ -117,8 +148,8 @@ class CommitFollowsTakenRecordsTest {
       // Offsets with gaps, as compaction and transaction markers leave them.
       long offset = next.get(partition) + random.nextInt(2);
       for (int i = 0; i < count; i++, offset += 1 + random.nextInt(2)) {
-        boolean bad = random.nextInt(5) == 0;
-        String value = bad ? BAD : "v" + offset;
+        boolean bad = !asPolled && random.nextInt(5) == 0;
+        byte[] value = (bad ? BAD : "v" + offset).getBytes(StandardCharsets.UTF_8);
         byte[] key = random.nextBoolean() ? null : ("k" + offset).getBytes(StandardCharsets.UTF_8);
         list.add(
             new ConsumerRecord<>(
@@ -128,9 +159,9 @@ class CommitFollowsTakenRecordsTest {
                 0L,
                 TimestampType.CREATE_TIME,
                 key == null ? -1 : key.length,
-                value.length(),
-                key == null ? null : ByteBuffer.wrap(key),
-                ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8)),
+                value.length,
+                key == null || asPolled ? key : ByteBuffer.wrap(key),
+                asPolled ? value : ByteBuffer.wrap(value),
                 new RecordHeaders(),
                 Optional.of(epoch(offset))));
         if (!bad || errorsWanted) {
@@ -145,10 +176,17 @@ class CommitFollowsTakenRecordsTest {
     return new ConsumerRecords<>(records, nextOffsets);
   }
 
-  private static void read(
+  /** A key or value as text: a string, or bytes holding one. */
+  private static String text(Object keyOrValue) {
+    return keyOrValue instanceof byte[] bytes
+        ? new String(bytes, StandardCharsets.UTF_8)
+        : (String) keyOrValue;
+  }
+
+  private static <K, V> void read(
       int count,
-      ChunkedOutput<Event<Received<String, String>>> output,
-      Deliverer<Received<String, String>> deliverer,
+      ChunkedOutput<Event<Received<K, V>>> output,
+      Deliverer<Received<K, V>> deliverer,
       RecordPipeline<?, ?, ?> pipeline,
       Map<TopicPartition, List<Long>> taken) {
     deliverer.queued(); // sends what fits
@@ -156,9 +194,9 @@ class CommitFollowsTakenRecordsTest {
     for (int i = 0; i < Math.min(count, inOutput); i++) {
       try {
         switch (output.receive()) {
-          case Event.Data<Received<String, String>>(Received<String, String> record) -> {
-            assertThat(record.value()).isEqualTo("v" + record.offset());
-            assertThat(record.key()).isIn(null, "k" + record.offset());
+          case Event.Data<Received<K, V>>(Received<K, V> record) -> {
+            assertThat(text(record.value())).isEqualTo("v" + record.offset());
+            assertThat(text(record.key())).isIn(null, "k" + record.offset());
             taken.get(record.topicPartition()).add(record.offset());
           }
           case Event.Error<?>(Failure(var kind, var message, var cause, Failure.Coordinates at)) ->

@@ -21,9 +21,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * <p>Memory: a run keeps its poll's list of the partition's records (at most {@code
  * max.poll.records}) until its last record is taken, and so does its commit marker ({@link
  * Markers#addRun}), until the loop next collects the markers. A record's key and value buffers may
- * be slices of the fetch response they came in, which stays in memory while one of them is held.
- * All of it is bounded by the settings: the records of the runs in the output (at most its
- * capacity) and in the deliverer's queue (at most the flow limit), and their polls' lists.
+ * be slices of the fetch response they came in, which stays in memory while one of them is held; a
+ * run as polled keeps every record's key and value (copies) until its last record is taken. All of
+ * it is bounded by the settings: the records of the runs in the output (at most its capacity) and
+ * in the deliverer's queue (at most the flow limit), and their polls' lists.
  */
 final class DeferredRecords<K, V> {
   private final List<ConsumerRecord<Object, Object>> records;

@@ -174,12 +174,9 @@ public final class PollLoop<K, V, T> {
     kafka.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     // Keys and values as Kafka read them, not copied: the codecs deserialize from there; unless
     // the codec only copies them, which Kafka does as it reads.
+    kafka.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, pipeline.polledKeys.kafkaDeserializer);
     kafka.put(
-        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
-        PolledBytes.forDeserializer(settings.keyDeserializer()).kafkaDeserializer);
-    kafka.put(
-        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
-        PolledBytes.forDeserializer(settings.valueDeserializer()).kafkaDeserializer);
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, pipeline.polledValues.kafkaDeserializer);
     this.consumer = new KafkaConsumer<>(kafka);
     this.flow = new FlowControl(consumer, limit);
     this.ops =

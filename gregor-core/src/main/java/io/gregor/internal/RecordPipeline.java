@@ -22,9 +22,10 @@ import org.slf4j.MDC;
 
 /**
  * From polled records to events: deserializes each record (a failure is an error event with the
- * record's coordinates, and the pipeline moves past it), runs the transducer, and hands the events,
- * numbered in order, to the {@link Deliverer} in batches. Without a transducer or acknowledgements,
- * a partition's deserialized records go as runs ({@link DeferredRecords}) whose data events the
+ * record's coordinates, and the pipeline moves past it; keys or values Kafka's client copied,
+ * {@link PolledBytes#COPIED}, need nothing), runs the transducer, and hands the events, numbered in
+ * order, to the {@link Deliverer} in batches. Without a transducer or acknowledgements, a
+ * partition's deserialized records go as runs ({@link DeferredRecords}) whose data events the
  * reader makes. Tells the {@link CommitTracker} what it has handled. Owned by the poll loop's
  * thread.
  *
@@ -56,6 +57,11 @@ final class RecordPipeline<K, V, T> {
   private byte[] currentKey;
 
   private byte[] currentValue;
+
+  /** How Kafka's client hands over keys and values (the consumer configures it so). */
+  final PolledBytes polledKeys;
+
+  final PolledBytes polledValues;
 
   /** Whether Kafka's client copied the keys, and the values: they are then what it polled. */
   private final boolean keysCopied;
@@ -107,9 +113,10 @@ final class RecordPipeline<K, V, T> {
     this.policy = settings.outputPolicy();
     this.deliverer = deliverer;
     this.tracker = tracker;
-    this.keysCopied = PolledBytes.forDeserializer(settings.keyDeserializer()) == PolledBytes.COPIED;
-    this.valuesCopied =
-        PolledBytes.forDeserializer(settings.valueDeserializer()) == PolledBytes.COPIED;
+    this.polledKeys = PolledBytes.forDeserializer(settings.keyDeserializer());
+    this.polledValues = PolledBytes.forDeserializer(settings.valueDeserializer());
+    this.keysCopied = polledKeys == PolledBytes.COPIED;
+    this.valuesCopied = polledValues == PolledBytes.COPIED;
     Gatherer<? super Received<K, V>, ?, T> gatherer = settings.transducer();
     this.transducer = gatherer == null ? null : Transducer.of(gatherer, new DataDownstream());
   }
@@ -329,6 +336,7 @@ final class RecordPipeline<K, V, T> {
   /**
    * Deserializes up to {@code count} records from {@link #recordIndex} on into a run, handed over
    * as one entry; a record that fails to deserialize ends the run, and its error event follows.
+   * When Kafka's client copied both keys and values, the run is the records as polled.
    */
   private void handleRun(
       TopicPartition partition, List<ConsumerRecord<Object, Object>> records, int count) {

@@ -35,11 +35,13 @@ public final class UnreadErrors {
 
   private static final ErrorKind[] KINDS = ErrorKind.values();
 
+  private static final LongSupplier NOTHING_TAKEN = () -> 0;
+
   private final AtomicLongArray queued = new AtomicLongArray(KINDS.length);
   private final AtomicLongArray taken = new AtomicLongArray(KINDS.length);
 
   /** How many events readers took from the output, in all; what says that someone is reading. */
-  private volatile LongSupplier eventsTaken = () -> 0;
+  private volatile LongSupplier eventsTaken = NOTHING_TAKEN;
 
   private final Failure[] examples = new Failure[EXAMPLES];
   private int nextExample;
@@ -57,8 +59,16 @@ public final class UnreadErrors {
     }
   }
 
-  /** The output readers take from counts the events they take: close watches it. */
+  /**
+   * The output readers take from counts the events they take: close watches it. One output per
+   * instance.
+   *
+   * @throws IllegalStateException when an output already counts them
+   */
   void countsTakenBy(LongSupplier eventsTaken) {
+    if (this.eventsTaken != NOTHING_TAKEN) {
+      throw new IllegalStateException("the errors of one output only");
+    }
     this.eventsTaken = eventsTaken;
   }
 

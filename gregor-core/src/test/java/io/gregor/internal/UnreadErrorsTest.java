@@ -176,11 +176,11 @@ class UnreadErrorsTest {
   @Test
   void reportAtClose_aReaderStillTakingDataEvents_getsToTheErrorsBehindThem()
       throws InterruptedException {
-    // given: an output with 40 data events and an error behind them, and a reader taking an
-    // event every 5 ms (200 ms in all, within the grace): until the last, only data events
-    var output = new ChunkedOutput<Event<Integer>>(41, () -> {}, errors);
+    // given: an output with 150 data events and an error behind them, and a reader taking an
+    // event every millisecond (150 ms in all, within the grace): until the last, only data events
+    var output = new ChunkedOutput<Event<Integer>>(151, () -> {}, errors);
     List<Event<Integer>> events = new java.util.ArrayList<>();
-    for (int i = 0; i < 40; i++) {
+    for (int i = 0; i < 150; i++) {
       events.add(new Event.Data<>(i));
     }
     Event.Error<Integer> last =
@@ -189,13 +189,13 @@ class UnreadErrorsTest {
     errors.queued(last);
     output.append(events, 0, events.size(), false);
     Thread reader =
-        Thread.ofVirtual()
+        Thread.ofPlatform()
             .start(
                 () -> {
                   try {
                     for (int i = 0; i < events.size(); i++) {
                       output.receive();
-                      java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+                      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
                     }
                   } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -209,5 +209,15 @@ class UnreadErrorsTest {
     reader.join();
     assertThat(errors.unread()).isZero();
     assertThat(appender.list).isEmpty();
+  }
+
+  @Test
+  void countsTakenBy_aSecondOutput_isRefused_becauseCloseWatchesOneReader() {
+    // given
+    new ChunkedOutput<Event<Integer>>(1, () -> {}, errors);
+
+    // when / then
+    assertThatThrownBy(() -> new ChunkedOutput<Event<Integer>>(1, () -> {}, errors))
+        .isInstanceOf(IllegalStateException.class);
   }
 }

@@ -173,6 +173,9 @@ public final class Contender {
   /** The JIT compilers' time (all compiler threads) when the measured span began. */
   private static long jitAtStart;
 
+  /** The JVM's context switches (all threads) when the measured span began. */
+  private static long switchesAtStart;
+
   /** The JIT compilers' time so far, in ms (all compiler threads). */
   private static long jitMillis() {
     return ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
@@ -183,6 +186,7 @@ public final class Contender {
     allocatedAtStart = allocatedBytes();
     cpuAtStart = cpuNanos();
     jitAtStart = jitMillis();
+    switchesAtStart = contextSwitches();
     return System.nanoTime();
   }
 
@@ -212,6 +216,12 @@ public final class Contender {
       result.put(
           "cpuMicrosPerRecord", String.format("%.2f", (cpuNanos() - cpuAtStart) / 1e3 / records));
       result.put("jitMillis", jitMillis() - jitAtStart);
+      long switches = contextSwitches();
+      if (switches >= 0 && switchesAtStart >= 0) {
+        result.put(
+            "switchesPer1000Records",
+            String.format("%.2f", (switches - switchesAtStart) * 1000.0 / records));
+      }
     }
     return result;
   }

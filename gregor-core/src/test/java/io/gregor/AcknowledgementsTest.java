@@ -41,6 +41,26 @@ class AcknowledgementsTest {
         .withAcknowledgements(acknowledgements.withRevokeWait(Duration.ofSeconds(1)));
   }
 
+  /** One try, then the dead-letter topic {@code <topic>-dlt}, made here. */
+  private static RetryPolicy oneTryThenTheDeadLetterTopic(EmbeddedKafka kafka, TestNames names) {
+    String deadLetters = names.topic() + "-dlt";
+    kafka.createTopic(deadLetters, 1);
+    return RetryPolicy.defaults().withAttempts(1, Duration.ZERO).withDeadLetterTopic(deadLetters);
+  }
+
+  /** The one record written to the dead-letter topic, once it is there. */
+  private static org.apache.kafka.clients.consumer.ConsumerRecord<String, String> theOnlyDeadLetter(
+      EmbeddedKafka kafka, TestNames names) {
+    return await()
+        .atMost(PATIENCE)
+        .until(
+            () ->
+                TopicReader.readAll(
+                    kafka, names.topic() + "-dlt", Codecs.string(), Codecs.string()),
+            list -> list.size() == 1)
+        .getFirst();
+  }
+
   @Test
   void commit_stopsAtTheFirstRecordNotYetAcknowledged(EmbeddedKafka kafka, TestNames names) {
     // given: ten records taken, acknowledged out of order with offset 3 missing
@@ -208,11 +228,8 @@ class AcknowledgementsTest {
       EmbeddedKafka kafka, TestNames names) {
     // given: one try, a dead-letter topic
     kafka.createTopic(names.topic(), 1);
-    String deadLetters = names.topic() + "-dlt";
-    kafka.createTopic(deadLetters, 1);
     produceStrings(kafka, names.topic(), 0, 3);
-    var policy =
-        RetryPolicy.defaults().withAttempts(1, Duration.ZERO).withDeadLetterTopic(deadLetters);
+    var policy = oneTryThenTheDeadLetterTopic(kafka, names);
     try (var consumer =
         Consumer.create(
             acknowledging(kafka, names, Acknowledgements.defaults().withRetries(policy)))) {
@@ -224,13 +241,7 @@ class AcknowledgementsTest {
       consumer.acknowledge(records.get(2));
 
       // then: the dead letter is the record with headers saying where from and why
-      var written =
-          await()
-              .atMost(PATIENCE)
-              .until(
-                  () -> TopicReader.readAll(kafka, deadLetters, Codecs.string(), Codecs.string()),
-                  list -> list.size() == 1)
-              .getFirst();
+      var written = theOnlyDeadLetter(kafka, names);
       assertThat(written.key()).isEqualTo("key-1");
       assertThat(written.value()).isEqualTo("value-1");
       Map<String, String> headers = new java.util.HashMap<>();
@@ -257,11 +268,8 @@ class AcknowledgementsTest {
       EmbeddedKafka kafka, TestNames names) {
     // given: byte values, one try, a dead-letter topic
     kafka.createTopic(names.topic(), 1);
-    String deadLetters = names.topic() + "-dlt";
-    kafka.createTopic(deadLetters, 1);
     produceStrings(kafka, names.topic(), 0, 1);
-    var policy =
-        RetryPolicy.defaults().withAttempts(1, Duration.ZERO).withDeadLetterTopic(deadLetters);
+    var policy = oneTryThenTheDeadLetterTopic(kafka, names);
     var settings =
         ConsumerSettings.create(
                 kafka.bootstrapServers(), names.group(), Codecs.bytes(), Codecs.bytes())
@@ -280,13 +288,7 @@ class AcknowledgementsTest {
       consumer.reject(record, new IllegalArgumentException("bad amount"));
 
       // then: the dead letter has the bytes as they came from Kafka
-      var written =
-          await()
-              .atMost(PATIENCE)
-              .until(
-                  () -> TopicReader.readAll(kafka, deadLetters, Codecs.string(), Codecs.string()),
-                  list -> list.size() == 1)
-              .getFirst();
+      var written = theOnlyDeadLetter(kafka, names);
       assertThat(written.key()).isEqualTo("key-0");
       assertThat(written.value()).isEqualTo("value-0");
     }

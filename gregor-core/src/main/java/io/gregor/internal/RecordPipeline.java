@@ -58,15 +58,13 @@ final class RecordPipeline<K, V, T> {
 
   private byte[] currentValue;
 
-  /** How Kafka's client hands over keys and values (the consumer configures it so). */
+  /**
+   * How Kafka's client hands over keys and values (the consumer configures it so): copied ones are
+   * the keys or values themselves.
+   */
   final PolledBytes polledKeys;
 
   final PolledBytes polledValues;
-
-  /** Whether Kafka's client copied the keys, and the values: they are then what it polled. */
-  private final boolean keysCopied;
-
-  private final boolean valuesCopied;
 
   /** The timestamps of records handled one at a time. */
   private final Timestamps timestamps = new Timestamps();
@@ -115,8 +113,6 @@ final class RecordPipeline<K, V, T> {
     this.tracker = tracker;
     this.polledKeys = PolledBytes.forDeserializer(settings.keyDeserializer());
     this.polledValues = PolledBytes.forDeserializer(settings.valueDeserializer());
-    this.keysCopied = polledKeys == PolledBytes.COPIED;
-    this.valuesCopied = polledValues == PolledBytes.COPIED;
     Gatherer<? super Received<K, V>, ?, T> gatherer = settings.transducer();
     this.transducer = gatherer == null ? null : Transducer.of(gatherer, new DataDownstream());
   }
@@ -341,7 +337,8 @@ final class RecordPipeline<K, V, T> {
   private void handleRun(
       TopicPartition partition, List<ConsumerRecord<Object, Object>> records, int count) {
     int from = recordIndex;
-    if (keysCopied && valuesCopied) { // nothing to deserialize, nothing can fail
+    if (polledKeys == PolledBytes.COPIED
+        && polledValues == PolledBytes.COPIED) { // nothing to deserialize, nothing can fail
       addRun(partition, records, DeferredRecords.asPolled(records, from, from + count), count);
       return;
     }
@@ -404,7 +401,7 @@ final class RecordPipeline<K, V, T> {
       key =
           record.key() == null
               ? null
-              : keysCopied
+              : polledKeys == PolledBytes.COPIED
                   ? (K) record.key()
                   : settings
                       .keyDeserializer()
@@ -412,7 +409,7 @@ final class RecordPipeline<K, V, T> {
       value =
           record.value() == null
               ? null
-              : valuesCopied
+              : polledValues == PolledBytes.COPIED
                   ? (V) record.value()
                   : settings
                       .valueDeserializer()

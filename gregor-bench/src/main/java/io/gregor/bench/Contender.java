@@ -187,7 +187,52 @@ public final class Contender {
     cpuAtStart = cpuNanos();
     jitAtStart = jitMillis();
     switchesAtStart = contextSwitches();
+    machineAtStart = machineTicks();
     return System.nanoTime();
+  }
+
+  /** The machine's CPU ticks when the measured span began: {@link #machineTicks}. */
+  private static long[] machineAtStart;
+
+  /**
+   * The machine's CPU ticks so far, all cores, from {@code /proc/stat}: busy (user, nice, system,
+   * interrupts), idle (with I/O wait), steal (taken by the hypervisor); null where unreadable.
+   */
+  private static long[] machineTicks() {
+    try {
+      String[] cpu = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split(" +");
+      long[] ticks = new long[cpu.length];
+      for (int i = 1; i < cpu.length; i++) {
+        ticks[i] = Long.parseLong(cpu[i]);
+      }
+      // cpu user nice system idle iowait irq softirq steal ...
+      return new long[] {
+        ticks[1] + ticks[2] + ticks[3] + ticks[6] + ticks[7], ticks[4] + ticks[5], ticks[8]
+      };
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The machine's busy, idle and steal time over the measured span, in percent of all cores' time
+   * (broker and every other process included): whether the cores were all taken, and whether the
+   * hypervisor took some.
+   */
+  private static void putMachineShares(Map<String, Object> result) {
+    long[] end = machineTicks();
+    if (end == null || machineAtStart == null) {
+      return;
+    }
+    double total = 0;
+    for (int i = 0; i < end.length; i++) {
+      total += end[i] - machineAtStart[i];
+    }
+    if (total > 0) {
+      result.put("machineBusyPercent", Math.round(100 * (end[0] - machineAtStart[0]) / total));
+      result.put("machineIdlePercent", Math.round(100 * (end[1] - machineAtStart[1]) / total));
+      result.put("machineStealPercent", Math.round(100 * (end[2] - machineAtStart[2]) / total));
+    }
   }
 
   /** The heap in use after a full collection, in MiB. */
@@ -222,6 +267,7 @@ public final class Contender {
             "switchesPer1000Records",
             String.format("%.2f", (switches - switchesAtStart) * 1000.0 / records));
       }
+      putMachineShares(result);
     }
     return result;
   }

@@ -52,7 +52,12 @@ final class ChunkedOutput<E> implements Source<E> {
 
   private int roomWaiters;
 
-  /** Events taken by readers; written under the lock. */
+  /**
+   * Events taken by readers; written under the lock, with a release store (no fence a record): a
+   * reader of it may see a value a little behind, never ahead, which is safe for commits and room.
+   * The wake-up handshake with {@link #wakeAt} goes through the lock instead ({@link
+   * #wakeWhenReceived}).
+   */
   private final AtomicLong received = new AtomicLong();
 
   /** When {@link #received} reaches this (0: never), {@link #onWake} runs once. */
@@ -144,7 +149,16 @@ final class ChunkedOutput<E> implements Source<E> {
    */
   void wakeWhenReceived(long count) {
     wakeAt.set(count);
-    if (received.get() >= count && wakeAt.compareAndSet(count, 0)) {
+    // Under the lock: a reader that took an event before it has its count visible here; one that
+    // takes one after it sees wakeAt once it has released the lock (taken checks it then).
+    long taken;
+    lock.lock();
+    try {
+      taken = received.getPlain();
+    } finally {
+      lock.unlock();
+    }
+    if (taken >= count && wakeAt.compareAndSet(count, 0)) {
       onWake.run();
     }
   }
@@ -237,7 +251,7 @@ final class ChunkedOutput<E> implements Source<E> {
       advanceHead();
     }
     size--;
-    received.set(received.getPlain() + 1); // only under the lock; volatile: the loop's wake check
+    received.setRelease(received.getPlain() + 1); // only under the lock: see received
     if (roomWaiters > 0) {
       roomMade.signal();
     }

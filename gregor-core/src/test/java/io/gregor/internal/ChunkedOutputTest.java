@@ -16,6 +16,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
@@ -396,5 +397,61 @@ class ChunkedOutputTest {
     // then
     assertThat(afterTwo).isZero();
     assertThat(wakes.get()).isEqualTo(1);
+  }
+
+  @Test
+  void wakeWhenReceived_whenReadersAlreadyTookThatMany_wakesAtOnce() throws InterruptedException {
+    // given
+    AtomicInteger wakes = new AtomicInteger();
+    var output = new ChunkedOutput<Event<Integer>>(10, wakes::incrementAndGet, new UnreadErrors());
+    output.append(data(0, 3), 0, 3, false);
+    output.receive();
+    output.receive();
+
+    // when
+    output.wakeWhenReceived(2);
+
+    // then
+    assertThat(wakes.get()).isEqualTo(1);
+  }
+
+  @Test
+  void wakeWhenReceived_askedWhileAReaderTakes_isNeverLost() throws InterruptedException {
+    // given: rounds in which the loop asks to be woken at the next event just as the reader takes
+    // it, and the reader then takes nothing more until the loop was woken: a lost wake-up would
+    // be lost for good
+    int rounds = 20_000;
+    var go = new Semaphore(0);
+    var woken = new Semaphore(0);
+    var output = new ChunkedOutput<Event<Integer>>(rounds, woken::release, new UnreadErrors());
+    output.append(data(0, rounds), 0, rounds, false);
+    Thread reader =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    for (int i = 0; i < rounds; i++) {
+                      go.acquire();
+                      output.receive();
+                    }
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                });
+
+    try {
+      for (int round = 1; round <= rounds; round++) {
+        // when
+        go.release();
+        output.wakeWhenReceived(round);
+
+        // then
+        assertThat(woken.tryAcquire(10, TimeUnit.SECONDS))
+            .as("woken once the reader took event %d", round)
+            .isTrue();
+      }
+    } finally {
+      reader.interrupt();
+    }
   }
 }

@@ -188,7 +188,50 @@ public final class Contender {
     jitAtStart = jitMillis();
     switchesAtStart = contextSwitches();
     machineAtStart = machineTicks();
+    threadsAtStart = threadCpuNanos();
     return System.nanoTime();
+  }
+
+  /** Each live thread's CPU time when the measured span began: {@link #threadCpuNanos}. */
+  private static Map<Long, Long> threadsAtStart = Map.of();
+
+  /** Each live thread's CPU time so far, in ns, by thread id. */
+  private static Map<Long, Long> threadCpuNanos() {
+    var threads = ManagementFactory.getThreadMXBean();
+    Map<Long, Long> cpu = new HashMap<>();
+    for (long id : threads.getAllThreadIds()) {
+      long nanos = threads.getThreadCpuTime(id);
+      if (nanos >= 0) {
+        cpu.put(id, nanos);
+      }
+    }
+    return cpu;
+  }
+
+  /**
+   * The three threads busiest over the measured span of {@code nanos}, with the share of the span
+   * each was on a core, as {@code name=percent;...}: whether a thread (the poll loop, the reader)
+   * was busy all along, the critical path, or waited.
+   */
+  private static String busiestThreads(long nanos) {
+    var threads = ManagementFactory.getThreadMXBean();
+    Map<Long, Long> now = threadCpuNanos();
+    return now.entrySet().stream()
+        .filter(thread -> threadsAtStart.containsKey(thread.getKey()))
+        .map(
+            thread ->
+                Map.entry(thread.getKey(), thread.getValue() - threadsAtStart.get(thread.getKey())))
+        .sorted(Map.Entry.<Long, Long>comparingByValue().reversed())
+        .limit(3)
+        .map(
+            thread -> {
+              var info = threads.getThreadInfo(thread.getKey());
+              String name = info == null ? "ended" : info.getThreadName();
+              return name.replaceAll("[=;,|\\s]+", "_")
+                  + "="
+                  + Math.round(100.0 * thread.getValue() / nanos);
+            })
+        .collect(java.util.stream.Collectors.joining(";"));
   }
 
   /** The machine's CPU ticks when the measured span began: {@link #machineTicks}. */
@@ -268,6 +311,7 @@ public final class Contender {
             String.format("%.2f", (switches - switchesAtStart) * 1000.0 / records));
       }
       putMachineShares(result);
+      result.put("busiestThreadsPercent", busiestThreads(nanos));
     }
     return result;
   }

@@ -52,8 +52,14 @@ public record ConsumerSettings<K, V, T>(
     boolean closeFailsOnUnreadErrors,
     Acknowledgements acknowledgements) {
 
-  /** Default {@link #outputBufferSize()}. */
-  public static final int DEFAULT_OUTPUT_BUFFER_SIZE = 1024;
+  /**
+   * Default {@link #outputBufferSize()}: enough for the poll loop to go on fetching while the
+   * reader is held up for a millisecond or two (on a busy machine, a thread waits that long for a
+   * core), so that the loop rarely waits for the reader. With the limit of events waiting for the
+   * output (the same number) it holds up to about twice as many records: lower it for large
+   * records.
+   */
+  public static final int DEFAULT_OUTPUT_BUFFER_SIZE = 8192;
 
   /** Default {@link #closeTimeout()}. */
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);

@@ -35,6 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -231,7 +232,7 @@ public final class Contender {
                   + "="
                   + Math.round(100.0 * thread.getValue() / nanos);
             })
-        .collect(java.util.stream.Collectors.joining(";"));
+        .collect(Collectors.joining(";"));
   }
 
   /** The machine's CPU ticks when the measured span began: {@link #machineTicks}. */
